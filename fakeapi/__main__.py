@@ -1,0 +1,82 @@
+"""python -m fakeapi [--host 127.0.0.1] [--port 8000] [--seed N] [--latency-scale F]"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import ipaddress
+import signal
+import sys
+
+from .app import create_app
+from .server import serve
+
+
+def _port(raw: str) -> int:
+    port = int(raw)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 65535, got {raw}")
+    return port
+
+
+def _scale(raw: str) -> float:
+    scale = float(raw)
+    if not scale >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {raw}")
+    return scale
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m fakeapi", description="The asyncio lab's local fake HTTP API.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=_port, default=8000, help="port to bind; 0 picks a free one (default 8000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data and the random draws (default 0)")
+    parser.add_argument("--latency-scale", type=_scale, default=1.0,
+                        help="multiply every default latency by this; 0 makes them instant (default 1)")
+    return parser.parse_args(argv)
+
+
+async def run(args: argparse.Namespace) -> int:
+    app = create_app(seed=args.seed, latency_scale=args.latency_scale)
+    try:
+        runner, port = await serve(app, args.host, args.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"fakeapi: port {args.port} on {args.host} is already in use; "
+                  f"pick another with --port, or --port 0 for a free one", file=sys.stderr)
+        else:
+            print(f"fakeapi: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"fakeapi listening on http://{host}:{port}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not _is_loopback(args.host):
+        print(f"fakeapi: warning: listening on {args.host} exposes this server beyond this machine",
+              file=sys.stderr)
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""The journal: one entry per request, with start and end on the server's monotonic clock.
+
+It is the lab's proof of what happened: which requests overlapped (their [start, end]
+intervals), how many were in flight at once, and which the client abandoned (`cancelled`).
+A ring buffer of JOURNAL_SIZE entries keeps memory flat under any load.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+JOURNAL_SIZE = 10_000
+
+OK, ERROR, FAULT, CANCELLED = "ok", "error", "fault", "cancelled"
+
+
+class Entry:
+    __slots__ = ("id", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end")
+
+    def __init__(self, id: int, method: str, path: str, query: dict[str, str], route: str, start: float) -> None:
+        self.id = id
+        self.method = method
+        self.path = path
+        self.query = query
+        self.route = route
+        self.status: int | None = None
+        self.outcome: str | None = None  # None while in flight
+        self.fault: str | None = None
+        self.start = start
+        self.end: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+class Journal:
+    def __init__(self, size: int = JOURNAL_SIZE) -> None:
+        self.entries: deque[Entry] = deque(maxlen=size)
+        self.requests = 0  # recorded since the last clear, including those the ring buffer dropped
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._next_id = 1
+
+    def open(self, method: str, path: str, query: dict[str, str], route: str) -> Entry:
+        entry = Entry(self._next_id, method, path, query, route, time.monotonic())
+        self._next_id += 1
+        self.entries.append(entry)
+        self.requests += 1
+        self.in_flight += 1
+        if self.in_flight > self.max_in_flight:
+            self.max_in_flight = self.in_flight
+        return entry
+
+    def close(self, entry: Entry, outcome: str, status: int | None, fault: str | None = None) -> None:
+        entry.end = time.monotonic()
+        entry.outcome = outcome
+        entry.status = status
+        entry.fault = fault
+        self.in_flight -= 1
+
+    def clear(self) -> None:
+        """Forget every entry; requests still in flight are counted on from here."""
+        self.entries.clear()
+        self.requests = 0
+        self.max_in_flight = self.in_flight
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        return [entry.as_json() for entry in self.entries]
+
+    def stats(self) -> dict[str, Any]:
+        outcomes: dict[str, int] = {}
+        for entry in self.entries:
+            key = entry.outcome or "in_flight"
+            outcomes[key] = outcomes.get(key, 0) + 1
+        return {
+            "requests": self.requests,
+            "in_flight": self.in_flight,
+            "max_in_flight": self.max_in_flight,
+            "outcomes": outcomes,
+            "journal_size": self.entries.maxlen,
+        }

@@ -1,0 +1,71 @@
+"""Parsing helpers: each turns one raw query value into a typed value or raises BadParam.
+
+Handlers never parse by hand. A BadParam is turned into one answer in one place
+(the middleware in app.py): 400 with JSON {"error", "param", "allowed"}.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+FAULTS = ("reset", "close", "malformed", "hang", "slow")
+MAX_DELAY = 30.0
+
+
+class BadParam(Exception):
+    """A request parameter was missing, not a number, out of range or unknown."""
+
+    def __init__(self, param: str, error: str, allowed: Any) -> None:
+        super().__init__(error)
+        self.param = param
+        self.error = error
+        self.allowed = allowed
+
+    def as_json(self) -> dict[str, Any]:
+        return {"error": self.error, "param": self.param, "allowed": self.allowed}
+
+
+def parse_float(param: str, raw: str, lo: float, hi: float, unit: str = "") -> float:
+    allowed = f"a number from {lo:g} to {hi:g}{unit}"
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed) from None
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
+    return value
+
+
+def parse_int(param: str, raw: str, lo: int, hi: int) -> int:
+    allowed = f"a whole number from {lo} to {hi}"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed) from None
+    if not lo <= value <= hi:
+        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
+    return value
+
+
+def parse_id(param: str, raw: str) -> int:
+    """An id in a path or a filter: any whole number parses (a missing one is a 404 later)."""
+    allowed = "a whole number, for example 1"
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed) from None
+
+
+def parse_delay(raw: str, param: str = "delay") -> float:
+    return parse_float(param, raw, 0.0, MAX_DELAY, " (seconds)")
+
+
+def parse_fault(raw: str) -> str:
+    if raw not in FAULTS:
+        raise BadParam("fault", f"fault must be one of {', '.join(FAULTS)}, got {raw!r}", list(FAULTS))
+    return raw
+
+
+def parse_status(raw: str, param: str = "status") -> int:
+    return parse_int(param, raw, 200, 599)

@@ -1,0 +1,171 @@
+"""Running the app: in a background thread for notebooks (`start()`), or in the foreground (CLI).
+
+Both bind with the same settings: handler cancellation on (so a client that leaves shows as
+`cancelled` in the journal), a short shutdown timeout (so slow requests never stall a stop),
+and no access log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import threading
+import time
+from typing import Any, Callable, TypeVar
+
+from aiohttp import web
+
+from .app import create_app
+from .state import STATE, State
+
+T = TypeVar("T")
+
+SHUTDOWN_TIMEOUT = 0.2  # seconds a stop waits for requests in flight before cancelling them
+BACKLOG = 4096  # pending connections; the default 128 drops SYNs when thousands connect at once
+
+
+async def serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Start `app` on host:port (0 picks a free port); return the runner and the bound port."""
+    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=SHUTDOWN_TIMEOUT, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, backlog=BACKLOG)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner, runner.addresses[0][1]
+
+
+class FakeAPI:
+    """A fakeapi server running in a background thread with its own event loop.
+
+    Get one with `fakeapi.start()`. Its clock is the process's `time.monotonic()`, the same
+    clock the notebook's own code reads, so journal times and client times can be compared.
+    """
+
+    def __init__(self, seed: int = 0, latency_scale: float = 1.0) -> None:
+        self._app = create_app(seed=seed, latency_scale=latency_scale)
+        self._loop = asyncio.new_event_loop()
+        self._started = concurrent.futures.Future[int]()
+        self._thread = threading.Thread(target=self._run, name="fakeapi", daemon=True)
+        self._thread.start()
+        self.port = self._started.result(timeout=10)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            runner, port = self._loop.run_until_complete(serve(self._app, "127.0.0.1", 0))
+        except BaseException as exc:  # reported to the caller of start()
+            self._started.set_exception(exc)
+            self._loop.close()
+            return
+        self._started.set_result(port)
+        self._loop.run_forever()
+        self._loop.run_until_complete(runner.cleanup())
+        self._loop.close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def _state(self) -> State:
+        return self._app[STATE]
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        """Run fn on the server's loop (the journal is only touched from there) and return its result."""
+        if not self.running:
+            raise RuntimeError("this fakeapi server has been stopped; call fakeapi.start() for a new one")
+        result = concurrent.futures.Future[T]()
+
+        def call() -> None:
+            try:
+                result.set_result(fn())
+            except BaseException as exc:
+                result.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(call)
+        return result.result(timeout=10)
+
+    def journal(self) -> list[dict[str, Any]]:
+        """Every request recorded since the last clear, oldest first (the same as GET /_journal)."""
+        return self._call(self._state.journal.snapshot)
+
+    def clear_journal(self) -> None:
+        """Forget the journal and restart the seeded random draws (the same as DELETE /_journal)."""
+        self._call(self._state.reset_journal)
+
+    def stats(self) -> dict[str, Any]:
+        """requests, in_flight, max_in_flight and outcomes since the last clear (GET /_stats)."""
+        return self._call(self._state.journal.stats)
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """The notifications stored so far by POST /notifications."""
+        return self._call(lambda: list(self._state.notifications))
+
+    def reset(self) -> None:
+        """A clean slate for the next experiment: clear the journal and the notifications."""
+        self._call(lambda: (self._state.reset_journal(), self._state.notifications.clear()))
+
+    async def wait_idle(self, timeout: float = 5.0) -> None:
+        """Wait (without blocking the notebook's loop) until no request is in flight on the server."""
+        deadline = time.monotonic() + timeout
+        while self.stats()["in_flight"]:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"fakeapi still has requests in flight after {timeout} s")
+            await asyncio.sleep(0.01)
+
+    def configure(self, seed: int, latency_scale: float) -> None:
+        self._call(lambda: self._state.reconfigure(seed, latency_scale))
+
+    def stop(self) -> None:
+        """Stop the server: requests still in flight are cancelled within SHUTDOWN_TIMEOUT."""
+        global _current
+        if self.running:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+        if _current is self:
+            _current = None
+
+    def __enter__(self) -> FakeAPI:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<fakeapi {state} at {self.url}>"
+
+
+_current: FakeAPI | None = None
+_start_lock = threading.Lock()
+
+
+def start(latency_scale: float | None = None, seed: int | None = None) -> FakeAPI:
+    """Start fakeapi on 127.0.0.1 and a free port, in a background thread; return its handle.
+
+    Calling it again in the same process returns the server already running, with any
+    setting passed applied to it, so re-running a notebook cell never fails with
+    "address already in use". Defaults for a new server: latency_scale=1.0, seed=0.
+    """
+    global _current
+    if latency_scale is not None and not latency_scale >= 0:
+        raise ValueError(f"latency_scale must be 0 or more, got {latency_scale!r}")
+    with _start_lock:
+        if _current is not None and _current.running:
+            state = _current._state
+            _current.configure(state.seed if seed is None else seed,
+                               state.latency_scale if latency_scale is None else latency_scale)
+            return _current
+        _current = FakeAPI(seed=seed or 0, latency_scale=1.0 if latency_scale is None else latency_scale)
+        return _current
+
+
+@atexit.register
+def _stop_at_exit() -> None:
+    if _current is not None:
+        _current.stop()

@@ -1,0 +1,46 @@
+"""Typed application state, stored in the app under one key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .data import Dataset, make_dataset
+from .journal import JOURNAL_SIZE, Journal
+
+if TYPE_CHECKING:
+    from .app import Route
+
+
+@dataclass
+class State:
+    seed: int = 0
+    latency_scale: float = 1.0
+    journal_size: int = JOURNAL_SIZE
+    data: Dataset = field(init=False)
+    journal: Journal = field(init=False)
+    routes: list[Route] = field(default_factory=list)
+    route_by_handler: dict[Any, Route] = field(default_factory=dict)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    in_flight_by_route: dict[str, int] = field(default_factory=dict)
+    draws: dict[str, int] = field(default_factory=dict)  # how often each seeded URL was seen
+
+    def __post_init__(self) -> None:
+        self.data = make_dataset(self.seed)
+        self.journal = Journal(self.journal_size)
+
+    def reconfigure(self, seed: int, latency_scale: float) -> None:
+        if seed != self.seed:
+            self.seed = seed
+            self.data = make_dataset(seed)
+        self.latency_scale = latency_scale
+
+    def reset_journal(self) -> None:
+        """Clear the journal and restart the seeded random draws, so an experiment can be repeated."""
+        self.journal.clear()
+        self.draws.clear()
+
+
+STATE = web.AppKey("state", State)

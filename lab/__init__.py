@@ -1,0 +1,11 @@
+"""Notebook plumbing for the asyncio lab: reading the journal, drawing it, checking exercises.
+
+Nothing here hides a concept a lesson teaches: requests are always written out in the notebooks.
+"""
+
+from .checks import CheckFailed, NotSolvedYet, Observation, observe, passed
+from .journal import all_overlapped, label, max_in_flight, outcomes, overlapped, show_journal
+from .timeline import timeline
+
+__all__ = ["CheckFailed", "NotSolvedYet", "Observation", "all_overlapped", "label", "max_in_flight", "observe",
+           "outcomes", "overlapped", "passed", "show_journal", "timeline"]

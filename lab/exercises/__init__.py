@@ -1,0 +1,1 @@
+"""One module of checks per lesson: `from lab.exercises.start_here import check_todo_title`."""

@@ -1,0 +1,65 @@
+"""Reading fakeapi's journal: how many requests were in flight together, and a compact table.
+
+Journal times are on the server's monotonic clock; in a notebook the server runs in the
+kernel's process, so they are on the same clock as `time.monotonic()` in your cells.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+Entry = dict[str, Any]
+
+
+def max_in_flight(entries: Iterable[Entry]) -> int:
+    """The largest number of requests the server was handling at the same moment."""
+    events = []
+    for e in entries:
+        events.append((e["start"], 1))
+        events.append((e["end"] if e["end"] is not None else float("inf"), -1))
+    events.sort(key=lambda ev: (ev[0], ev[1]))  # an end before a start at the same instant
+    now = peak = 0
+    for _, step in events:
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
+def overlapped(a: Entry, b: Entry) -> bool:
+    """True if the two requests were in flight at the same time on the server."""
+    a_end = a["end"] if a["end"] is not None else float("inf")
+    b_end = b["end"] if b["end"] is not None else float("inf")
+    return a["start"] < b_end and b["start"] < a_end
+
+
+def all_overlapped(entries: list[Entry]) -> bool:
+    """True if every request was in flight at one common moment (they all ran together)."""
+    return bool(entries) and max(e["start"] for e in entries) < min(
+        e["end"] if e["end"] is not None else float("inf") for e in entries)
+
+
+def outcomes(entries: Iterable[Entry]) -> dict[str, int]:
+    """How many requests ended ok, error, fault or cancelled (or are still in flight)."""
+    counts: dict[str, int] = {}
+    for e in entries:
+        key = e["outcome"] or "in flight"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def label(entry: Entry) -> str:
+    query = "&".join(f"{k}={v}" for k, v in entry["query"].items())
+    return f"{entry['method']} {entry['path']}" + (f"?{query}" if query else "")
+
+
+def show_journal(entries: list[Entry], origin: float | None = None) -> None:
+    """Print one line per request: when it started and ended (seconds from `origin`), and how."""
+    if not entries:
+        print("(the journal is empty)")
+        return
+    t0 = min(e["start"] for e in entries) if origin is None else origin
+    width = max(len(label(e)) for e in entries)
+    for e in entries:
+        end = f"{e['end'] - t0:5.2f} s" if e["end"] is not None else "  ...  "
+        status = e["status"] if e["status"] is not None else "-"
+        print(f"{label(e):<{width}}  {e['start'] - t0:5.2f} s -> {end}  {status!s:>3}  {e['outcome'] or 'in flight'}")
