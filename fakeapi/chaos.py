@@ -23,7 +23,7 @@ from aiohttp import web
 from .handlers import NotFound
 from .journal import CANCELLED, ERROR, FAULT, OK
 from .params import BadParam, parse_delay, parse_fault, parse_float, parse_int, parse_status
-from .state import STATE
+from .state import COMMIT_KEY, FAULT_KEY, FORCED_STATUS_KEY, LATENCY_KEY, STATE
 
 if TYPE_CHECKING:
     from .app import Route
@@ -89,7 +89,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
     try:
         response = await handler(request)
     except asyncio.CancelledError:
-        fault = request.get("fault")
+        fault = request.get(FAULT_KEY)
         journal.close(entry, FAULT if fault in ("reset", "close") else CANCELLED, None, fault)
         raise
     except web.HTTPException as exc:  # unknown path (404) or method (405), from the router
@@ -97,7 +97,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
     except BaseException:
         journal.close(entry, ERROR, 500)
         raise
-    fault = request.get("fault")
+    fault = request.get(FAULT_KEY)
     outcome = FAULT if fault else ERROR if response.status >= 400 else OK
     journal.close(entry, outcome, response.status, fault)
     return response
@@ -135,29 +135,36 @@ async def _answer(request: web.Request, route: Route, chaos: Chaos, response: we
     if chaos.delay is not None:
         latency = chaos.delay
     else:
-        latency = request.get("latency", route.latency * state.latency_scale)
+        latency = request.get(LATENCY_KEY, route.latency * state.latency_scale)
     rng = _draws(request, chaos) if (chaos.jitter or chaos.fail_rate) else None
     if chaos.jitter:
         latency += rng.uniform(0.0, chaos.jitter)
 
     if chaos.fault == "slow":
-        request["fault"] = "slow"
-        return await _dribble(request, response, latency)
+        request[FAULT_KEY] = "slow"
+        stream = await _dribble(request, response, latency)
+        _commit(request, response)  # the latency was spent dribbling: a slow POST is still stored
+        return stream
     if latency > 0:
         await asyncio.sleep(latency)
-    commit = request.get("commit")
-    if commit is not None and response.status < 400:
-        commit()
+    _commit(request, response)
 
     if chaos.fault is not None:
-        request["fault"] = chaos.fault
+        request[FAULT_KEY] = chaos.fault
         return await _fault(request, chaos.fault, response)
-    forced = chaos.status if chaos.status is not None else request.get("forced_status")
+    forced = chaos.status if chaos.status is not None else request.get(FORCED_STATUS_KEY)
     if forced is not None:
         return _forced(forced)
     if chaos.fail_rate and rng.random() < chaos.fail_rate:
         return json_error(500, f"injected failure (fail_rate={chaos.fail_rate:g})")
     return response
+
+
+def _commit(request: web.Request, response: web.Response) -> None:
+    """Store a POST's side effect (set by its handler) once the latency has passed."""
+    commit = request.get(COMMIT_KEY)
+    if commit is not None and response.status < 400:
+        commit()
 
 
 def _draws(request: web.Request, chaos: Chaos) -> random.Random:

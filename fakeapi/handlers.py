@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from .params import BadParam, parse_delay, parse_id, parse_int, parse_status
-from .state import STATE
+from .state import COMMIT_KEY, FORCED_STATUS_KEY, LATENCY_KEY, STATE
 
 
 class NotFound(Exception):
@@ -124,27 +124,28 @@ async def create_notification(request: web.Request) -> web.Response:
     if user is not None and (not isinstance(user, int) or isinstance(user, bool)):
         raise BadParam("user", f"user must be a whole number or absent, got {user!r}", "a whole number")
     state = request.app[STATE]
-    notification = {"id": len(state.notifications) + 1, "user": user, "message": message}
-    request["commit"] = lambda: state.notifications.append({**notification, "stored_at": time.monotonic()})
+    notification = {"id": state.next_notification_id, "user": user, "message": message}
+    state.next_notification_id += 1
+    request[COMMIT_KEY] = lambda: state.notifications.append({**notification, "stored_at": time.monotonic()})
     return ok(notification, status=201)
 
 
 async def clear_notifications(request: web.Request) -> web.Response:
-    request.app[STATE].notifications.clear()
+    request.app[STATE].clear_notifications()
     return web.Response(status=204)
 
 
 async def delay(request: web.Request) -> web.Response:
     """httpbin-compatible: answer after {seconds} (0 to 30; more is a 400, never silently capped)."""
     seconds = parse_delay(request.match_info["seconds"], param="seconds")
-    request["latency"] = seconds
+    request[LATENCY_KEY] = seconds
     return ok({"delay": seconds, "args": dict(request.query), "url": str(request.url)})
 
 
 async def status(request: web.Request) -> web.Response:
     """httpbin-compatible: answer with status {code} (200 to 599)."""
     code = parse_status(request.match_info["code"], param="code")
-    request["forced_status"] = code
+    request[FORCED_STATUS_KEY] = code
     return ok({"status": code})
 
 

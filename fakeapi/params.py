@@ -7,10 +7,14 @@ Handlers never parse by hand. A BadParam is turned into one answer in one place
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 FAULTS = ("reset", "close", "malformed", "hang", "slow")
 MAX_DELAY = 30.0
+# Plain ASCII numbers only: Python's int() and float() also take "1_0", " 1" and non-ASCII digits.
+INT_RE = re.compile(r"[+-]?[0-9]+")
+FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # so nan and inf are refused too
 
 
 class BadParam(Exception):
@@ -26,12 +30,21 @@ class BadParam(Exception):
         return {"error": self.error, "param": self.param, "allowed": self.allowed}
 
 
+def _int(raw: str) -> int | None:
+    """A plain ASCII whole number, or None (also for one too long for int(): over 4300 digits)."""
+    if not INT_RE.fullmatch(raw):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return None
+
+
 def parse_float(param: str, raw: str, lo: float, hi: float, unit: str = "") -> float:
     allowed = f"a number from {lo:g} to {hi:g}{unit}"
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed) from None
+    if not FLOAT_RE.fullmatch(raw):
+        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
+    value = float(raw)
     if not math.isfinite(value) or not lo <= value <= hi:
         raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
     return value
@@ -39,10 +52,9 @@ def parse_float(param: str, raw: str, lo: float, hi: float, unit: str = "") -> f
 
 def parse_int(param: str, raw: str, lo: int, hi: int) -> int:
     allowed = f"a whole number from {lo} to {hi}"
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed) from None
+    value = _int(raw)
+    if value is None:
+        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
     if not lo <= value <= hi:
         raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
     return value
@@ -51,10 +63,10 @@ def parse_int(param: str, raw: str, lo: int, hi: int) -> int:
 def parse_id(param: str, raw: str) -> int:
     """An id in a path or a filter: any whole number parses (a missing one is a 404 later)."""
     allowed = "a whole number, for example 1"
-    try:
-        return int(raw)
-    except ValueError:
-        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed) from None
+    value = _int(raw)
+    if value is None:
+        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
+    return value
 
 
 def parse_delay(raw: str, param: str = "delay") -> float:

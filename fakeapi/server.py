@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import math
 import threading
 import time
 from typing import Any, Callable, TypeVar
@@ -21,7 +22,9 @@ from .state import STATE, State
 
 T = TypeVar("T")
 
-SHUTDOWN_TIMEOUT = 0.2  # seconds a stop waits for requests in flight before cancelling them
+# Seconds a stop waits for requests in flight. aiohttp waits twice (for them to finish, then again
+# after failing their body stream) before cancelling a slow handler: a stop costs 2 x this, plus exit.
+SHUTDOWN_TIMEOUT = 0.05
 BACKLOG = 4096  # pending connections; the default 128 drops SYNs when thousands connect at once
 
 
@@ -108,7 +111,7 @@ class FakeAPI:
 
     def reset(self) -> None:
         """A clean slate for the next experiment: clear the journal and the notifications."""
-        self._call(lambda: (self._state.reset_journal(), self._state.notifications.clear()))
+        self._call(lambda: (self._state.reset_journal(), self._state.clear_notifications()))
 
     async def wait_idle(self, timeout: float = 5.0) -> None:
         """Wait (without blocking the notebook's loop) until no request is in flight on the server."""
@@ -122,7 +125,7 @@ class FakeAPI:
         self._call(lambda: self._state.reconfigure(seed, latency_scale))
 
     def stop(self) -> None:
-        """Stop the server: requests still in flight are cancelled within SHUTDOWN_TIMEOUT."""
+        """Stop the server: requests still in flight are cancelled within 2 x SHUTDOWN_TIMEOUT."""
         global _current
         if self.running:
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -153,7 +156,7 @@ def start(latency_scale: float | None = None, seed: int | None = None) -> FakeAP
     "address already in use". Defaults for a new server: latency_scale=1.0, seed=0.
     """
     global _current
-    if latency_scale is not None and not latency_scale >= 0:
+    if latency_scale is not None and not 0 <= latency_scale < math.inf:
         raise ValueError(f"latency_scale must be 0 or more, got {latency_scale!r}")
     with _start_lock:
         if _current is not None and _current.running:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from aiohttp import web
 
@@ -24,6 +24,7 @@ class State:
     routes: list[Route] = field(default_factory=list)
     route_by_handler: dict[Any, Route] = field(default_factory=dict)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    next_notification_id: int = 1  # taken when a POST arrives, so concurrent POSTs never share an id
     in_flight_by_route: dict[str, int] = field(default_factory=dict)
     draws: dict[str, int] = field(default_factory=dict)  # how often each seeded URL was seen
 
@@ -37,6 +38,10 @@ class State:
             self.data = make_dataset(seed)
         self.latency_scale = latency_scale
 
+    def clear_notifications(self) -> None:
+        self.notifications.clear()
+        self.next_notification_id = 1
+
     def reset_journal(self) -> None:
         """Clear the journal and restart the seeded random draws, so an experiment can be repeated."""
         self.journal.clear()
@@ -44,3 +49,9 @@ class State:
 
 
 STATE = web.AppKey("state", State)
+
+# What a handler tells the chaos middleware about one request (typed keys: aiohttp 3.14 warns on str keys).
+LATENCY_KEY = web.RequestKey("latency", float)  # /delay/{seconds}: the path's delay replaces the default
+FORCED_STATUS_KEY = web.RequestKey("forced_status", int)  # /status/{code}
+COMMIT_KEY = web.RequestKey("commit", Callable[[], None])  # POST: store the side effect once the latency has passed
+FAULT_KEY = web.RequestKey("fault", str)  # the fault injected, for the journal

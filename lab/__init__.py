@@ -5,7 +5,7 @@ Nothing here hides a concept a lesson teaches: requests are always written out i
 
 from .checks import CheckFailed, NotSolvedYet, Observation, observe, passed
 from .journal import all_overlapped, label, max_in_flight, outcomes, overlapped, show_journal
-from .timeline import timeline
+from .timeline import in_flight_chart, timeline
 
-__all__ = ["CheckFailed", "NotSolvedYet", "Observation", "all_overlapped", "label", "max_in_flight", "observe",
-           "outcomes", "overlapped", "passed", "show_journal", "timeline"]
+__all__ = ["CheckFailed", "NotSolvedYet", "Observation", "all_overlapped", "in_flight_chart", "label",
+           "max_in_flight", "observe", "outcomes", "overlapped", "passed", "show_journal", "timeline"]

@@ -1,0 +1,54 @@
+"""Checks for 07_bounded_concurrency."""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+import aiohttp
+
+import fakeapi
+from lab.checks import CheckFailed, observe, passed
+
+USER_IDS = [4, 1, 7, 2, 9, 3, 10, 5, 8, 6]  # not sorted, so an answer in completion or id order shows
+LIMIT = 5
+
+
+async def check_fetch_all(fetch_all: Callable[[aiohttp.ClientSession, str, list[int], int], Awaitable[Any]]) -> None:
+    """fetch_all(session, base_url, user_ids, limit): every user's orders, in user_ids order, at most limit at once."""
+    api = fakeapi.start()
+    async with aiohttp.ClientSession() as session:
+        expected = []
+        for user_id in USER_IDS:
+            async with session.get(f"{api.url}/users/{user_id}/orders", params={"delay": "0"}) as response:
+                expected.append(await response.json())
+        seen = await observe(fetch_all, session, api.url, list(USER_IDS), LIMIT)
+    if seen.leftover_tasks:
+        raise CheckFailed(f"{len(seen.leftover_tasks)} task(s) were still running after fetch_all returned: "
+                          "await every task you start (gather them) before returning.")
+    if seen.error is not None:
+        raise CheckFailed(f"fetch_all raised {type(seen.error).__name__}: {seen.error}")
+    paths = sorted(e["path"] for e in seen.entries)
+    wanted = sorted(f"/users/{user_id}/orders" for user_id in USER_IDS)
+    if paths != wanted:
+        raise CheckFailed(f"the server should see one GET /users/{{id}}/orders per user id ({len(wanted)} requests); "
+                          f"it saw {len(paths)}: {paths[:4]}{' ...' if len(paths) > 4 else ''}")
+    peak = seen.max_in_flight
+    if peak > LIMIT:
+        raise CheckFailed(f"the server saw {peak} requests in flight, your limit was {LIMIT}: create one "
+                          "asyncio.Semaphore(limit) and put each request inside `async with semaphore:`.")
+    if peak == 1:
+        raise CheckFailed("the server saw at most 1 request in flight: you awaited them one after another. "
+                          "Start them all together with asyncio.gather and let the semaphore hold back the extra ones.")
+    if peak < LIMIT:
+        raise CheckFailed(f"the server saw at most {peak} requests in flight, but your limit was {LIMIT}: "
+                          f"use exactly `limit` as the bound, so that {LIMIT} requests run at once.")
+    if not isinstance(seen.result, list) or len(seen.result) != len(expected):
+        raise CheckFailed(f"return a list with one list of orders per user id ({len(expected)} items); "
+                          f"got {type(seen.result).__name__}.")
+    if seen.result != expected:
+        if sorted(map(repr, seen.result)) == sorted(map(repr, expected)):
+            raise CheckFailed("you returned the right orders in the wrong order: return them in the order of "
+                              "user_ids (asyncio.gather keeps the order of its arguments).")
+        raise CheckFailed(f"expected each user's orders (the JSON of /users/{{id}}/orders); "
+                          f"the first item was {seen.result[0]!r:.120}")
+    passed(f"{len(USER_IDS)} users' orders, in order, never more than {LIMIT} requests in flight.")

@@ -1,0 +1,74 @@
+"""Checks for 02_result_order."""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+import aiohttp
+
+import fakeapi
+from lab.checks import CheckFailed, observe, passed
+from lab.exercises.basic_gather import _left_running, _overlap, _short
+
+# The first id is the slowest, so finishing order (8, 5, 3) differs from argument order (3, 8, 5).
+USER_IDS = [3, 8, 5]
+DELAYS = {3: 0.3, 8: 0.1, 5: 0.2}
+
+FetchUser = Callable[[int], Awaitable[dict[str, Any]]]
+
+
+async def check_names_by_id(names_by_id: Callable[[FetchUser, list[int]], Awaitable[Any]]) -> None:
+    """names_by_id(fetch_user, user_ids) should fetch every user at once and return {user_id: name}."""
+    api = fakeapi.start()
+    async with aiohttp.ClientSession() as session:
+        names = {}
+        for user_id in USER_IDS:
+            async with session.get(f"{api.url}/users/{user_id}", params={"delay": "0"}) as response:
+                names[user_id] = (await response.json())["name"]
+
+        async def fetch_user(user_id: int) -> dict[str, Any]:
+            """GET /users/{user_id}; some users are slower than others."""
+            delay = DELAYS.get(user_id, 0.1)
+            async with session.get(f"{api.url}/users/{user_id}", params={"delay": str(delay)}) as response:
+                response.raise_for_status()
+                return await response.json()
+
+        seen = await observe(names_by_id, fetch_user, list(USER_IDS))
+    if seen.error is not None:
+        raise CheckFailed(f"names_by_id raised {type(seen.error).__name__}: {seen.error}")
+    _left_running(seen, "names_by_id")
+
+    seen_paths = [e["path"] for e in seen.entries]
+    for user_id in USER_IDS:
+        if f"/users/{user_id}" not in seen_paths:
+            raise CheckFailed(f"the server never saw GET /users/{user_id}; it saw {seen_paths or 'no request at all'}. "
+                              "Call fetch_user once for every id in user_ids.")
+    if len(seen.entries) > len(USER_IDS):
+        raise CheckFailed(f"the server saw {len(seen.entries)} requests ({', '.join(seen_paths)}) for "
+                          f"{len(USER_IDS)} ids: call fetch_user once per id and await each call once.")
+    _overlap(seen, len(USER_IDS), "Build all the calls first, then await them together: "
+             "await asyncio.gather(*(fetch_user(i) for i in user_ids)).")
+
+    result = seen.result
+    expected = {user_id: names[user_id] for user_id in USER_IDS}
+    if not isinstance(result, dict):
+        hint = " Pair each id with its result: dict(zip(user_ids, ...))." if isinstance(result, (list, tuple)) else ""
+        raise CheckFailed(f"return a dict {{user_id: name}}; got {_short(result)}.{hint}")
+    if set(result) != set(USER_IDS):
+        raise CheckFailed(f"the keys should be the ids {USER_IDS} (ints, as passed); got {_short(list(result))}.")
+    if all(isinstance(value, dict) for value in result.values()):
+        raise CheckFailed("the values should be names (user['name']), not whole profiles.")
+    if result == expected:
+        order = ", ".join(str(e["path"].rsplit("/", 1)[1]) for e in sorted(seen.entries, key=lambda e: e["end"]))
+        passed(f"{len(USER_IDS)} users fetched together; they finished in the order {order}, "
+               "and every id still got its own name.")
+        return
+    finished = sorted(USER_IDS, key=DELAYS.__getitem__)
+    by_finish = {user_id: names[other] for user_id, other in zip(USER_IDS, finished)}
+    wrong = next(user_id for user_id in USER_IDS if result[user_id] != expected[user_id])
+    if result == by_finish:
+        owner = next(other for other in USER_IDS if names[other] == result[wrong])
+        raise CheckFailed(f"user {wrong} got {result[wrong]!r}, the name of user {owner}: you paired the ids with "
+                          "results in the order they finished. gather returns results in the order of its "
+                          "arguments, so dict(zip(user_ids, results)) pairs them right.")
+    raise CheckFailed(f"user {wrong} should be {expected[wrong]!r}; got {_short(result[wrong])}.")

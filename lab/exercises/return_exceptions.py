@@ -1,0 +1,153 @@
+"""Checks for 04_return_exceptions."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any, Awaitable, Callable
+
+import aiohttp
+from yarl import URL
+
+import fakeapi
+from lab.checks import CheckFailed, observe, passed
+
+IDS = [1, 42, 2, 7, 99, 3]  # 42 and 99 do not exist (404); user 7's request gets cancelled on the way
+MISSING = [42, 99]
+STOPPED = 7
+STOP_AFTER = 0.25  # seconds after user 7's request is sent: after the 404s (0.1 s), before its answer (0.5 s)
+
+
+class CancelledEscaped(Exception):
+    """The learner's function let the CancelledError of user 7's request escape."""
+
+
+class StopOneSession:
+    """The learner's session, except that the request for /users/7 is slowed down and then cancelled.
+
+    Like a Stop button pressed on one request: the task that asked for user 7 is cancelled while
+    its request is in flight, so a CancelledError is what gather(return_exceptions=True) returns for it.
+    Everything else is passed to the real aiohttp.ClientSession.
+    """
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+        self.owner: asyncio.Task[Any] | None = None  # the task running fetch_users itself
+        self.stopped = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    def get(self, url: Any, *args: Any, **kwargs: Any) -> Any:
+        url = URL(str(url))
+        task = asyncio.current_task()
+        if url.path == f"/users/{STOPPED}" and task is not None and task is not self.owner:
+            url = url.update_query(delay="0.5")
+            asyncio.get_running_loop().call_later(STOP_AFTER, task.cancel)
+            self.stopped = True
+        return self._session.get(url, *args, **kwargs)
+
+
+async def check_fetch_users(fetch_users: Callable[[Any, str, list[int]], Awaitable[Any]]) -> None:
+    """fetch_users(session, base_url, ids) -> (found, failed): {id: name} and {id: exception}."""
+    api = fakeapi.start()
+    async with aiohttp.ClientSession() as real:
+        names = {}
+        for user_id in sorted(set(IDS) - set(MISSING)):
+            async with real.get(f"{api.url}/users/{user_id}", params={"delay": "0"}) as response:
+                names[user_id] = (await response.json())["name"]
+        session = StopOneSession(real)
+
+        async def run(*args: Any) -> Any:
+            session.owner = asyncio.current_task()
+            try:
+                return await fetch_users(*args)
+            except asyncio.CancelledError:
+                if session.owner.cancelling():  # the check itself is being cancelled: let it go
+                    raise
+                raise CancelledEscaped() from None
+
+        run.__name__ = getattr(fetch_users, "__name__", "fetch_users")
+        if not inspect.iscoroutinefunction(fetch_users):
+            run = fetch_users  # let observe() explain that it must be `async def`
+        seen = await observe(run, session, api.url, list(IDS))
+
+    if isinstance(seen.error, CancelledEscaped):
+        raise CheckFailed(f"fetch_users raised the CancelledError of user {STOPPED}'s request, which was cancelled "
+                          "while it ran. With return_exceptions=True, gather returns it as a result instead.")
+    if isinstance(seen.error, aiohttp.ClientResponseError):
+        raise CheckFailed(f"fetch_users raised {type(seen.error).__name__} ({seen.error.status}): one missing "
+                          "user should not cost you the others. Pass return_exceptions=True to asyncio.gather.")
+    if isinstance(seen.error, TypeError) and "CancelledError" in str(seen.error):
+        raise CheckFailed(f"fetch_users raised TypeError: {seen.error}. The cancelled request's CancelledError "
+                          "was taken for a success: it is a BaseException, not an Exception, so test "
+                          "isinstance(result, BaseException).")
+    if isinstance(seen.error, KeyError):
+        raise CheckFailed(f"fetch_users raised KeyError: {seen.error}. A 404 answer has no name: fetch with "
+                          "raise_for_status=True so a missing user becomes an exception.")
+    if seen.error is not None:
+        raise CheckFailed(f"fetch_users raised {type(seen.error).__name__}: {seen.error}")
+    requested = [e["path"] for e in seen.entries if e["route"] == "/users/{id}"]
+    if sorted(requested) != sorted(f"/users/{i}" for i in IDS):
+        raise CheckFailed(f"the server saw {requested or 'no request'}; expected one GET /users/{{id}} per id in "
+                          f"{IDS}. Build each URL from base_url and the id.")
+    if seen.max_in_flight < len(IDS):
+        raise CheckFailed(f"your requests did not overlap: the server saw at most {seen.max_in_flight} in flight. "
+                          "Start them all with asyncio.gather.")
+    if not (isinstance(seen.result, tuple) and len(seen.result) == 2
+            and all(isinstance(part, dict) for part in seen.result)):
+        raise CheckFailed(f"return a tuple of two dicts, (found, failed); got {seen.result!r}")
+    found, failed = seen.result
+    # Requests started from fetch_users' own task (not from a task of their own) cannot be stopped alone.
+    stopped = [STOPPED] if session.stopped else []
+
+    for user_id in MISSING:
+        if user_id in found:
+            if found[user_id] is None:
+                raise CheckFailed(f"found[{user_id}] is None: user {user_id} does not exist and its 404 was "
+                                  "swallowed. Let the error reach gather and put it in `failed`.")
+            if found[user_id] in names.values():
+                owner = next(i for i, name in names.items() if name == found[user_id])
+                raise CheckFailed(f"found[{user_id}] is {found[user_id]!r}, the name of user {owner}: the ids "
+                                  "and results are paired wrongly. Pair them first, zip(ids, results), then "
+                                  "sort the pairs into found and failed.")
+            raise CheckFailed(f"user {user_id} does not exist (404), yet found[{user_id}] is {found[user_id]!r}: "
+                              "fetch with raise_for_status=True and put failures in `failed`.")
+    if stopped and STOPPED in found:
+        if isinstance(found[STOPPED], BaseException):
+            raise CheckFailed(f"found[{STOPPED}] is a {type(found[STOPPED]).__name__}: the cancelled request "
+                              "was counted as a success. CancelledError is a BaseException, not an Exception: "
+                              "test isinstance(result, BaseException).")
+        raise CheckFailed(f"user {STOPPED}'s request was cancelled, yet found[{STOPPED}] is "
+                          f"{found[STOPPED]!r}: a cancelled request is a failure too.")
+    for user_id, name in names.items():
+        if user_id in stopped:
+            continue
+        if user_id not in found:
+            raise CheckFailed(f"user {user_id} exists but is missing from found: found should map each id that "
+                              f"worked to its user's name, e.g. {{{user_id}: {name!r}}}.")
+        if found[user_id] != name:
+            owner = next((i for i, n in names.items() if n == found[user_id]), None)
+            if owner is not None:
+                raise CheckFailed(f"found[{user_id}] is {found[user_id]!r}, the name of user {owner}: the ids and "
+                                  "results are paired wrongly. Pair them first, zip(ids, results), then sort the "
+                                  "pairs into found and failed.")
+            raise CheckFailed(f"found[{user_id}] should be the user's name, {name!r}; got {found[user_id]!r}.")
+    expected_failed = sorted([*MISSING, *stopped])
+    if sorted(failed) != expected_failed:
+        why = f" and user {STOPPED}, whose request was cancelled" if stopped else ""
+        raise CheckFailed(f"failed has the ids {sorted(failed)}; expected {expected_failed}: the two missing "
+                          f"users{why}.")
+    for user_id in MISSING:
+        error = failed[user_id]
+        if isinstance(error, KeyError):
+            raise CheckFailed(f"failed[{user_id}] is {error!r}: the 404 answer has no name. Fetch with "
+                              "raise_for_status=True, so a missing user fails with its ClientResponseError.")
+        if not (isinstance(error, aiohttp.ClientResponseError) and error.status == 404):
+            raise CheckFailed(f"failed[{user_id}] should be the exception gather returned for it (a "
+                              f"ClientResponseError with status 404); got {error!r}")
+    if stopped and not isinstance(failed[STOPPED], asyncio.CancelledError):
+        raise CheckFailed(f"failed[{STOPPED}] should be the CancelledError gather returned for it; "
+                          f"got {failed[STOPPED]!r}")
+    stop = f", and user {STOPPED}'s cancelled request counted as a failure" if stopped else ""
+    passed(f"found {len(found)} users and {len(failed)} failures, paired with their ids: 404 for {MISSING}{stop}.")

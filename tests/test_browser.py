@@ -1,0 +1,187 @@
+"""The lab as a learner meets it: JupyterLab in a real (headless) Chromium, Run All Cells, look.
+
+Uses Debian's chromium driven by Playwright from PyPI (`playwright install` cannot download a
+browser here). Screenshots are kept in test-artifacts/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path(os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"no Chromium at {CHROMIUM}: install Debian's with `apt-get install chromium` (.ci/run does)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """JupyterLab on a free port, no token, serving a copy of notebooks/ (so nothing committed is touched)."""
+    work = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    settings = work / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # Render every cell (not only those on screen), so the test can read every prompt and output.
+    tracker = work / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True}))
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
+               "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
+               f"--ServerApp.root_dir={work / 'notebooks'}", f"--LabApp.workspaces_dir={work / 'workspaces'}"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = open(work / "jupyterlab.log", "w")
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(work / "settings")}
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not answers(f"{url}/api/status"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("JupyterLab did not start:\n" + (work / "jupyterlab.log").read_text()[-3000:])
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def menu(page: Any, top: str, item: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
+
+
+def run_all_cells(page: Any, notebook: str, timeout_s: float = 150) -> None:
+    """Wait for the kernel, clear the committed outputs, Run All Cells, wait until every cell ran."""
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    menu(page, "Edit", "Clear Outputs of All Cells")
+    page.wait_for_function("!document.querySelector('.jp-Notebook .jp-OutputArea-output')", timeout=10_000)
+    menu(page, "Run", "Run All Cells")
+    code_cells = sum(1 for c in json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
+                     if c["cell_type"] == "code")
+    deadline = time.monotonic() + timeout_s
+    prompts: list[str] = []
+    while time.monotonic() < deadline:
+        prompts = [p.strip() for p in page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()]
+        done = [p for p in prompts if re.fullmatch(r"\[\d+\]:", p)]
+        idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count() > 0
+        if len(done) == code_cells and idle:
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"{notebook}: not every cell ran within {timeout_s} s: {prompts}")
+
+
+def error_cells(page: Any) -> int:
+    return page.locator(".jp-CodeCell:has([data-mime-type='application/vnd.jupyter.error'])").count()
+
+
+def expected_error_cells(notebook: str) -> int:
+    cells = json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
+    return sum(1 for c in cells if "raises-exception" in c.get("metadata", {}).get("tags", []))
+
+
+def open_and_run(browser: Any, url: str, notebook: str) -> Any:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/tree/{notebook}")
+    try:
+        run_all_cells(page, notebook)
+    except BaseException:
+        screenshot(page, Path(notebook).stem + "_failed")
+        page.close()
+        raise
+    return page
+
+
+def screenshot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def test_basic_gather_runs_in_jupyterlab(browser: Any, jupyterlab: str) -> None:
+    notebook = "01_basic_gather.ipynb"
+    page = open_and_run(browser, jupyterlab, notebook)
+    try:
+        timeline = page.locator(".jp-OutputArea-output img[src^='data:image/png']")
+        assert timeline.count() >= 1, "no timeline image appeared"
+        timeline.first.scroll_into_view_if_needed()
+        assert timeline.first.bounding_box()["height"] > 50
+        assert error_cells(page) == expected_error_cells(notebook), "a cell failed that should not have"
+    finally:
+        screenshot(page, "01_basic_gather")
+        page.close()
+
+
+def test_playground_widgets_render_and_run(browser: Any, jupyterlab: str) -> None:
+    notebook = "12_playground.ipynb"
+    page = open_and_run(browser, jupyterlab, notebook)
+    try:
+        assert page.locator(".jupyter-widgets .widget-slider, .jupyter-widgets.widget-slider").count() >= 3, \
+            "the playground's sliders did not render"
+        run = page.locator(".playground-run")
+        assert run.count() >= 1, "no Run button (.playground-run) rendered"
+        assert page.locator(".jp-OutputArea-output img[src^='data:image/png']").count() >= 1, \
+            "no timeline image appeared"
+        assert error_cells(page) == expected_error_cells(notebook), "a cell failed that should not have"
+        # A learner's click: the button starts a batch and a new timeline replaces the old one.
+        images_before = page.locator(".playground-output img[src^='data:image/png']").count()
+        run.first.scroll_into_view_if_needed()
+        run.first.click()
+        page.wait_for_function(
+            "n => document.querySelectorAll('.playground-output img[src^=\"data:image/png\"]').length >= Math.max(n, 1)"
+            " && !document.querySelector('.playground-run button:disabled, button.playground-run:disabled')",
+            arg=images_before, timeout=60_000)
+        screenshot(page, "12_playground_after_click")
+    finally:
+        screenshot(page, "12_playground")
+        page.close()
