@@ -12,7 +12,7 @@ import signal
 import sys
 
 from .app import create_app
-from .server import serve
+from .server import raise_open_file_limit, serve
 
 
 def _port(raw: str) -> int:
@@ -55,6 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def run(args: argparse.Namespace) -> int:
+    raise_open_file_limit()
     app = create_app(seed=args.seed, latency_scale=args.latency_scale)
     try:
         runner, port = await serve(app, args.host, args.port)

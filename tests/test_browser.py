@@ -47,7 +47,7 @@ def answers(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """JupyterLab on a free port, no token, serving a copy of notebooks/ (so nothing committed is touched)."""
     work = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -76,7 +76,7 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("JupyterLab did not start:\n" + (work / "jupyterlab.log").read_text()[-3000:])
             time.sleep(0.3)
-        yield url
+        yield url, work / "notebooks"
     finally:
         process.terminate()
         try:
@@ -105,6 +105,7 @@ def run_all_cells(page: Any, notebook: str, timeout_s: float = 150) -> None:
     """Wait for the kernel, clear the committed outputs, Run All Cells, wait until every cell ran."""
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    assert page.locator(".jp-NotebookPanel").count() == 1, "the workspace restored other notebooks"
     menu(page, "Edit", "Clear Outputs of All Cells")
     page.wait_for_function("!document.querySelector('.jp-Notebook .jp-OutputArea-output')", timeout=10_000)
     menu(page, "Run", "Run All Cells")
@@ -122,18 +123,34 @@ def run_all_cells(page: Any, notebook: str, timeout_s: float = 150) -> None:
     raise AssertionError(f"{notebook}: not every cell ran within {timeout_s} s: {prompts}")
 
 
-def error_cells(page: Any) -> int:
-    return page.locator(".jp-CodeCell:has([data-mime-type='application/vnd.jupyter.error'])").count()
+def save_and_read(page: Any, path: Path) -> dict[str, Any]:
+    """Save the notebook from the browser and read back what JupyterLab wrote: the outputs it shows."""
+    before = path.stat().st_mtime_ns
+    menu(page, "File", "Save Notebook")
+    deadline = time.monotonic() + 20
+    while path.stat().st_mtime_ns == before:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path.name} was not saved")
+        time.sleep(0.2)
+    return json.loads(path.read_text())
 
 
-def expected_error_cells(notebook: str) -> int:
-    cells = json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
-    return sum(1 for c in cells if "raises-exception" in c.get("metadata", {}).get("tags", []))
+def unexpected_errors(notebook: dict[str, Any]) -> list[tuple[int, str]]:
+    """Cells that failed without the raises-exception tag, or that were tagged and did not fail."""
+    wrong = []
+    for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        errors = [f"{o['ename']}: {o['evalue']}" for o in cell["outputs"] if o["output_type"] == "error"]
+        if ("raises-exception" in cell["metadata"].get("tags", [])) != bool(errors):
+            wrong.append((index, "; ".join(errors) or "no error, though it is meant to fail"))
+    return wrong
 
 
 def open_and_run(browser: Any, url: str, notebook: str) -> Any:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{url}/lab/tree/{notebook}")
+    # A workspace of its own, reset: only this notebook open, nothing restored from an earlier page.
+    page.goto(f"{url}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset")
     try:
         run_all_cells(page, notebook)
     except BaseException:
@@ -148,23 +165,25 @@ def screenshot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
-def test_basic_gather_runs_in_jupyterlab(browser: Any, jupyterlab: str) -> None:
+def test_basic_gather_runs_in_jupyterlab(browser: Any, jupyterlab: tuple[str, Path]) -> None:
     notebook = "01_basic_gather.ipynb"
-    page = open_and_run(browser, jupyterlab, notebook)
+    url, folder = jupyterlab
+    page = open_and_run(browser, url, notebook)
     try:
         timeline = page.locator(".jp-OutputArea-output img[src^='data:image/png']")
         assert timeline.count() >= 1, "no timeline image appeared"
         timeline.first.scroll_into_view_if_needed()
         assert timeline.first.bounding_box()["height"] > 50
-        assert error_cells(page) == expected_error_cells(notebook), "a cell failed that should not have"
+        assert unexpected_errors(save_and_read(page, folder / notebook)) == []
     finally:
         screenshot(page, "01_basic_gather")
         page.close()
 
 
-def test_playground_widgets_render_and_run(browser: Any, jupyterlab: str) -> None:
+def test_playground_widgets_render_and_run(browser: Any, jupyterlab: tuple[str, Path]) -> None:
     notebook = "12_playground.ipynb"
-    page = open_and_run(browser, jupyterlab, notebook)
+    url, folder = jupyterlab
+    page = open_and_run(browser, url, notebook)
     try:
         assert page.locator(".jupyter-widgets .widget-slider, .jupyter-widgets.widget-slider").count() >= 3, \
             "the playground's sliders did not render"
@@ -172,15 +191,16 @@ def test_playground_widgets_render_and_run(browser: Any, jupyterlab: str) -> Non
         assert run.count() >= 1, "no Run button (.playground-run) rendered"
         assert page.locator(".jp-OutputArea-output img[src^='data:image/png']").count() >= 1, \
             "no timeline image appeared"
-        assert error_cells(page) == expected_error_cells(notebook), "a cell failed that should not have"
-        # A learner's click: the button starts a batch and a new timeline replaces the old one.
-        images_before = page.locator(".playground-output img[src^='data:image/png']").count()
+        assert unexpected_errors(save_and_read(page, folder / notebook)) == []
+        # A learner's click: Run is disabled while the batch runs, then a new timeline and summary appear.
+        summary = page.locator(".playground-summary").first
+        summary_before = summary.inner_text()
         run.first.scroll_into_view_if_needed()
         run.first.click()
-        page.wait_for_function(
-            "n => document.querySelectorAll('.playground-output img[src^=\"data:image/png\"]').length >= Math.max(n, 1)"
-            " && !document.querySelector('.playground-run button:disabled, button.playground-run:disabled')",
-            arg=images_before, timeout=60_000)
+        page.wait_for_selector("button.playground-run:disabled", timeout=10_000)
+        page.wait_for_selector("button.playground-run:enabled", timeout=60_000)
+        assert page.locator(".playground-timeline img[src^='data:image/png']").count() >= 1
+        assert summary.inner_text() != summary_before, "the summary did not change after a run"
         screenshot(page, "12_playground_after_click")
     finally:
         screenshot(page, "12_playground")

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -227,3 +228,16 @@ def test_cli_bad_arguments_exit_2(capsys, argv, error) -> None:
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines()[-1] == f"python -m fakeapi: error: {error}"
+
+
+def test_open_file_limit_is_raised_for_big_batches() -> None:
+    """1,000 requests to a server in the same process need 2,000 sockets; a 1,024 soft limit is common."""
+    code = ("import resource, fakeapi\n"
+            "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+            "resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))\n"
+            "api = fakeapi.start()\n"
+            "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0], hard)\n"
+            "api.stop()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    soft, hard = (int(x) for x in out.stdout.split())
+    assert soft == (16_384 if hard == resource.RLIM_INFINITY else min(16_384, hard))

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 JUPYTERHUB = VENV_BIN / "jupyterhub"
 PROXY = ROOT / "tests" / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
-NOTEBOOK = ROOT / "notebooks" / "00_start_here.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "01_basic_gather.ipynb"
 USERS = ("alice", "bob")
 
 pytestmark = pytest.mark.skipif(
