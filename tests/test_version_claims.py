@@ -17,9 +17,10 @@ from functools import cache
 import pytest
 
 PROBE = r'''
-import asyncio, json, sys
+import asyncio, contextvars, gc, inspect, json, sys, warnings
 
 facts = {"version": list(sys.version_info[:2])}
+where = contextvars.ContextVar("where", default="unset")
 
 
 async def sleep_then(seconds, value):
@@ -97,6 +98,110 @@ async def run_inside_running_loop():
         coroutine.close()
 
 
+async def wait_for_runs_in_the_callers_task():
+    caller = asyncio.current_task()
+
+    async def inside():
+        where.set("set inside wait_for")
+        return asyncio.current_task() is caller
+
+    same_task = await asyncio.wait_for(inside(), timeout=1)
+    return {"same_task": same_task, "contextvar_after": where.get()}
+
+
+async def never_awaited():
+    return 1
+
+
+def taskgroup_refuses(tg):
+    coroutine = never_awaited()
+    try:
+        tg.create_task(coroutine)
+        error = "accepted"
+    except RuntimeError as exc:
+        error = "RuntimeError: " + str(exc).split(">")[-1].strip()  # the repr between <> holds task counts
+    state = inspect.getcoroutinestate(coroutine)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del coroutine
+        gc.collect()
+    return {"error": error, "state": state, "warnings": [f"{w.category.__name__}: {w.message}" for w in caught]}
+
+
+async def taskgroup_refused_coroutines():
+    async with asyncio.TaskGroup() as tg:
+        pass
+    refused = {"finished": taskgroup_refuses(tg)}
+
+    async def fail():
+        raise ValueError("boom")
+
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(fail())
+            try:
+                await asyncio.sleep(1)
+            except asyncio.CancelledError:
+                refused["shutting_down"] = taskgroup_refuses(tg)
+                raise
+    except* ValueError:
+        pass
+    return refused
+
+
+async def timeout_with_cancel_swallowed():
+    try:
+        async with asyncio.timeout(0.01) as cm:
+            try:
+                await asyncio.sleep(1)
+            except asyncio.CancelledError:
+                pass
+        return {"raised": None, "expired": cm.expired()}
+    except BaseException as exc:
+        return {"raised": type(exc).__name__}
+
+
+async def timeout_outside_a_task():
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def callback():  # a plain callback of the loop: no current task
+        entering = asyncio.timeout(1).__aenter__()
+        try:
+            entering.send(None)
+            done.set_result("entered")
+        except RuntimeError as exc:
+            done.set_result(f"RuntimeError: {exc}")
+        except StopIteration:
+            done.set_result("entered")
+        finally:
+            entering.close()
+
+    loop.call_soon(callback)
+    return await done
+
+
+async def gather_edge_cases():
+    runs = []
+
+    async def once():
+        runs.append(1)
+        return "value"
+
+    coroutine = once()
+    twice = await asyncio.gather(coroutine, coroutine)
+    return {"same_coroutine_twice": twice, "runs": len(runs), "no_arguments": await asyncio.gather()}
+
+
+async def gather_cancelled_child():
+    child = asyncio.create_task(asyncio.sleep(1))
+    asyncio.get_running_loop().call_later(0.01, child.cancel)
+    results = await asyncio.gather(child, asyncio.sleep(0.02, "ok"), return_exceptions=True)
+    return {"results": [type(r).__name__ if isinstance(r, BaseException) else r for r in results],
+            "isinstance_exception": isinstance(results[0], Exception),
+            "isinstance_base_exception": isinstance(results[0], BaseException)}
+
+
 async def main():
     facts["as_completed_async_for"] = await as_completed_async_for()
     facts["as_completed_plain_for_same_object"] = await as_completed_plain_for_yields_new_awaitables()
@@ -104,6 +209,12 @@ async def main():
     facts["wait_coroutine"] = await wait_rejects_coroutines()
     facts["wait_first_exception"] = await wait_cancels_nothing()
     facts["run_in_running_loop"] = await run_inside_running_loop()
+    facts["wait_for_task"] = await wait_for_runs_in_the_callers_task()
+    facts["taskgroup_refused"] = await taskgroup_refused_coroutines()
+    facts["timeout_swallowed_cancel"] = await timeout_with_cancel_swallowed()
+    facts["timeout_outside_task"] = await timeout_outside_a_task()
+    facts["gather_edge_cases"] = await gather_edge_cases()
+    facts["gather_cancelled_child"] = await gather_cancelled_child()
 
 
 asyncio.run(main())
@@ -191,3 +302,39 @@ def test_asyncio_timeout_and_timeout_error(facts: dict) -> None:
 
 def test_cancelled_error_is_base_exception_only(facts: dict) -> None:
     assert facts["cancelled_error"] == {"base_exception": True, "exception": False}
+
+
+def test_wait_for_runs_in_the_callers_task_from_312(facts: dict) -> None:
+    if tuple(facts["version"]) >= (3, 12):
+        assert facts["wait_for_task"] == {"same_task": True, "contextvar_after": "set inside wait_for"}
+    else:  # 3.11 wraps the awaitable in a new task, with a copy of the context
+        assert facts["wait_for_task"] == {"same_task": False, "contextvar_after": "unset"}
+
+
+def test_taskgroup_closes_a_refused_coroutine_from_313(facts: dict) -> None:
+    refused = facts["taskgroup_refused"]
+    assert refused["finished"]["error"] == "RuntimeError: is finished"
+    assert refused["shutting_down"]["error"] == "RuntimeError: is shutting down"
+    for case in refused.values():
+        if tuple(facts["version"]) >= (3, 13):
+            assert case["state"] == "CORO_CLOSED" and case["warnings"] == []
+        else:
+            assert case["state"] == "CORO_CREATED"
+            assert case["warnings"] == ["RuntimeWarning: coroutine 'never_awaited' was never awaited"]
+
+
+def test_swallowing_cancelled_error_inside_timeout_raises_no_timeout_error(facts: dict) -> None:
+    assert facts["timeout_swallowed_cancel"] == {"raised": None, "expired": True}
+
+
+def test_timeout_outside_a_task(facts: dict) -> None:
+    assert facts["timeout_outside_task"] == "RuntimeError: Timeout should be used inside a task"
+
+
+def test_gather_same_coroutine_twice_and_no_arguments(facts: dict) -> None:
+    assert facts["gather_edge_cases"] == {"same_coroutine_twice": ["value", "value"], "runs": 1, "no_arguments": []}
+
+
+def test_gather_return_exceptions_keeps_cancelled_error_which_is_no_exception(facts: dict) -> None:
+    assert facts["gather_cancelled_child"] == {"results": ["CancelledError", "ok"], "isinstance_exception": False,
+                                               "isinstance_base_exception": True}
