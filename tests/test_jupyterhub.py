@@ -13,17 +13,16 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 import aiohttp
 import pytest
+from localhost import answers, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -37,11 +36,6 @@ pytestmark = pytest.mark.skipif(
     reason="needs jupyterhub (requirements-dev.txt) and configurable-http-proxy in tests/hub/node_modules (npm ci --prefix tests/hub): run `make test`",
 )
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def hub_config(workdir: Path, token: str, ports: dict[str, int]) -> str:
@@ -71,14 +65,6 @@ c.JupyterHub.load_roles = [{{
 """
 
 
-def hub_answers(url: str) -> bool:
-    """True once the proxy routes to the hub and the hub's API answers."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Any:
@@ -93,7 +79,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Any:
     url = f"http://127.0.0.1:{ports['public']}"
     try:
         deadline = time.monotonic() + 60
-        while not hub_answers(f"{url}/hub/api/"):
+        while not answers(f"{url}/hub/api/"):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("JupyterHub did not start:\n" + (workdir / "hub.log").read_text()[-3000:])
             time.sleep(0.2)

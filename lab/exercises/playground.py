@@ -10,10 +10,8 @@ from what each request was doing at the moment the strategy returned.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
-import time
 from typing import Any, Awaitable, Callable
 
 import fakeapi
