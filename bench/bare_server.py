@@ -25,7 +25,7 @@ from aiohttp import web
 # The same values as fakeapi/server.py, copied rather than imported so this file has no
 # dependency on the package it is compared with.
 BACKLOG = 4096
-SHUTDOWN_TIMEOUT = 0.2
+SHUTDOWN_TIMEOUT = 0.05
 
 
 def raise_nofile_limit() -> int:

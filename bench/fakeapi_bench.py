@@ -178,6 +178,7 @@ class Throughput:
     errors: int
     server_cpu: float  # share of one core the server used
     client_cpu: float  # share of one core the load generator used
+    server_us: float  # server CPU microseconds per request: steadier than req/s on a busy machine
     latency_p99: str = ""
     journaled: int | None = None  # fakeapi only: requests its journal recorded during the run
 
@@ -236,8 +237,9 @@ def measure_throughput(server: Server, tool: str, connections: int, duration: fl
     cpu0, child0, t0 = server.cpu(), children_cpu(), time.monotonic()
     requests, rps, errors, p99 = load(url, connections, duration)
     elapsed = time.monotonic() - t0
-    result = Throughput(rps, requests, errors, (server.cpu() - cpu0) / elapsed,
-                        (children_cpu() - child0) / elapsed, p99)
+    server_cpu = server.cpu() - cpu0
+    result = Throughput(rps, requests, errors, server_cpu / elapsed, (children_cpu() - child0) / elapsed,
+                        server_cpu / max(1, requests) * 1e6, p99)
     if before is not None:
         # wrk counts only the answers it read before its deadline; the journal also counts
         # the requests in flight at that moment (at most one per connection).
@@ -278,6 +280,42 @@ async def _gather(url: str, n: int) -> tuple[float, float, float, int, str]:
     failures = [r for r in results if r != 200]
     first = "" if not failures else repr(failures[0])[:200]
     return t0, done, cpu, len(failures), first
+
+
+async def _traced_gather(url: str, n: int) -> dict[str, float]:
+    """One gather with client-side tracing (not counted in the fidelity figures: tracing costs CPU).
+
+    Returns, relative to the gather's start, when the client had opened its last connection and
+    written its last request's headers, when its first answer arrived, and when it was done.
+    """
+    import aiohttp
+
+    marks: dict[str, list[float]] = {"connected": [], "sent": []}
+
+    async def connected(session: Any, ctx: Any, params: Any) -> None:
+        marks["connected"].append(time.monotonic())
+
+    async def sent(session: Any, ctx: Any, params: Any) -> None:
+        marks["sent"].append(time.monotonic())
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_end.append(connected)
+    trace.on_request_headers_sent.append(sent)
+    answered: list[float] = []
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector, trace_configs=[trace],
+                                     timeout=aiohttp.ClientTimeout(total=120)) as session:
+        async def one() -> None:
+            async with session.get(url) as response:
+                answered.append(time.monotonic())
+                await response.read()
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(one() for _ in range(n)))
+        done = time.monotonic()
+    return {"last_connected": max(marks["connected"]) - t0, "first_sent": min(marks["sent"]) - t0,
+            "last_sent": max(marks["sent"]) - t0, "first_answer": min(answered) - t0,
+            "last_answer": max(answered) - t0, "done": done - t0}
 
 
 def measure_gather(server: Server, n: int, delay: float) -> Gather:
@@ -383,31 +421,35 @@ def order(servers: list[Server], rep: int) -> list[Server]:
 
 def throughput_part(servers: list[Server], by_name: dict[str, Server], tool: str, args: argparse.Namespace) -> Any:
     generator = ("wrk (-t1, keep-alive)" if tool == "wrk"
-                 else "an aiohttp client in a separate process (wrk not installed): the client, "
+                 else "an aiohttp client in a separate process (no wrk, or --load aiohttp): the client, "
                       "not the servers, may limit these figures")
     print(f"\n== throughput: GET /delay/0, {args.connections} connections, {args.duration:g} s per run, "
           f"{args.repeats} runs each; load generator: {generator}")
     runs: dict[str, list[Throughput]] = {s.name: [] for s in servers}
-    ratios = []
+    ratios, cpu_ratios = [], []
     with LoadMeter(servers) as meter:
         for rep in range(args.repeats):
             for s in order(servers, rep):
                 runs[s.name].append(measure_throughput(s, tool, args.connections, args.duration))
             ratio = runs["fakeapi"][-1].rps / runs["bare"][-1].rps
             ratios.append(ratio)
+            cpu_ratios.append(runs["bare"][-1].server_us / runs["fakeapi"][-1].server_us)
             print(f"  run {rep + 1}: bare {runs['bare'][-1].rps:8.0f} req/s, fakeapi {runs['fakeapi'][-1].rps:8.0f} "
-                  f"req/s, ratio {ratio:.3f}")
-    print(f"  {'server':8} {'req/s':>9} {'errors':>7} {'server CPU':>11} {'client CPU':>11} {'p99':>8}")
+                  f"req/s, ratio {ratio:.3f}; server CPU per request ratio {cpu_ratios[-1]:.3f}")
+    print(f"  {'server':8} {'req/s':>9} {'errors':>7} {'server CPU':>11} {'us/request':>11} {'client CPU':>11} "
+          f"{'p99':>8}")
     for name, rs in runs.items():
         print(f"  {name:8} {median([r.rps for r in rs]):9.0f} {sum(r.errors for r in rs):7d} "
-              f"{median([r.server_cpu for r in rs]):10.0%} {median([r.client_cpu for r in rs]):10.0%} "
-              f"{rs[len(rs) // 2].latency_p99:>8}")
+              f"{median([r.server_cpu for r in rs]):10.0%} {median([r.server_us for r in rs]):11.1f} "
+              f"{median([r.client_cpu for r in rs]):10.0%} {rs[len(rs) // 2].latency_p99:>8}")
     journaled = [(r.journaled, r.requests) for r in runs["fakeapi"]]
     print("  fakeapi journal recorded " + ", ".join(f"{j} (client read {n})" for j, n in journaled)
           + " requests in the measured runs")
-    print(f"  RATIO fakeapi / bare: {median(ratios):.3f} (median of per-run ratios; target >= 0.8, aim 0.9)")
+    print(f"  RATIO fakeapi / bare: {median(ratios):.3f} req/s (median of per-run ratios; target >= 0.8, aim 0.9); "
+          f"by server CPU per request: {median(cpu_ratios):.3f}")
     print(f"  other load during this part: {meter.other_cores:.2f} cores on average")
-    return {"runs": runs, "ratios": ratios, "ratio": median(ratios), "other_cores": meter.other_cores}
+    return {"runs": runs, "ratios": ratios, "ratio": median(ratios), "cpu_ratio": median(cpu_ratios),
+            "other_cores": meter.other_cores}
 
 
 def gather_part(servers: list[Server], by_name: dict[str, Server], sizes: list[int],
@@ -416,6 +458,8 @@ def gather_part(servers: list[Server], by_name: dict[str, Server], sizes: list[i
     print(f"\n== gather fidelity: one aiohttp session (limit=0) gathers N x GET /delay/{delay:g}, "
           f"{args.repeats} runs each; fidelity = elapsed / {delay:g} s")
     runs: dict[tuple[str, int], list[Gather]] = {}
+    for s in servers:  # warm-up, not counted: first connections, first imports on both sides
+        measure_gather(s, min(sizes), delay)
     with LoadMeter(servers) as meter:
         for n in sizes:
             for rep in range(args.repeats):
@@ -454,11 +498,29 @@ def gather_part(servers: list[Server], by_name: dict[str, Server], sizes: list[i
           f"client had read every answer at {el:.3f} s")
     issue = j["last_start"]
     drain = el - j["last_end"]
-    print(f"  => the client needs {issue:.3f} s to issue {n} requests and {drain:.3f} s after the server's last "
-          f"answer to read the rest: {issue + drain:.3f} s of the {el - delay:.3f} s excess over the delay.")
+    print(f"  => {issue:.3f} s pass before the last of the {n} requests reaches the server (opening {n} "
+          f"connections and sending {n} requests) and {drain:.3f} s after the server's last answer before the "
+          f"client has read them all: {issue + drain:.3f} s of the {el - delay:.3f} s excess over the delay.")
+    for name in ("bare", "fakeapi"):
+        gs = runs[(name, n)]
+        el = median([g.elapsed for g in gs])
+        ccpu = median([g.client_cpu for g in gs])
+        scpu = median([g.server_cpu for g in gs])
+        side = "client" if ccpu >= scpu else "server"
+        print(f"  => {name}: each process has one core, so elapsed >= delay + max(client CPU, server CPU) = "
+              f"{delay + max(ccpu, scpu):.3f} s of the {el:.3f} s measured; the larger is the {side}'s "
+              f"({max(ccpu, scpu):.3f} s vs {min(ccpu, scpu):.3f} s): the {side} is the bottleneck.")
     print(f"  other load during this part: {meter.other_cores:.2f} cores on average")
+    traced = {}
+    for s in servers:
+        s.settle()
+        traced[s.name] = t = asyncio.run(_traced_gather(f"{s.url}/delay/{delay:g}", n))
+        s.settle()
+        print(f"  traced run ({s.name}, one run, client tracing on): last connection open at {t['last_connected']:.3f} s, "
+              f"request headers written from {t['first_sent']:.3f} s to {t['last_sent']:.3f} s, answers from "
+              f"{t['first_answer']:.3f} s to {t['last_answer']:.3f} s, done at {t['done']:.3f} s")
     return {"runs": {f"{k[0]}:{k[1]}": v for k, v in runs.items()}, "summary": summary,
-            "journal_at_max": j, "other_cores": meter.other_cores}
+            "journal_at_max": j, "traced": traced, "other_cores": meter.other_cores}
 
 
 if __name__ == "__main__":

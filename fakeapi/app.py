@@ -6,12 +6,13 @@ Nothing runs at import time.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from . import handlers as h
-from .chaos import Handler, chaos_middleware, journal_middleware
+from .chaos import Handler, observed, unknown_route
 from .journal import JOURNAL_SIZE
 from .state import STATE, State
 
@@ -26,8 +27,13 @@ class Route:
     params: dict[str, str] = field(default_factory=dict)  # the route's own query parameters
     internal: bool = False  # control routes: no chaos, not journaled
 
-    def as_aiohttp(self) -> web.RouteDef:
-        return web.route(self.method, self.path, self.handler)
+    def matches(self, path: str) -> bool:
+        """True if a request path fits this route's pattern (its {placeholders} match one segment)."""
+        return re.fullmatch(re.sub(r"\{\w+\}", "[^/]+", self.path), path) is not None
+
+    def as_aiohttp(self, state: State) -> web.RouteDef:
+        """Resource routes run inside the journal and the chaos (chaos.observed); control routes bare."""
+        return web.route(self.method, self.path, self.handler if self.internal else observed(self, state))
 
 
 USER_FILTER = {"user": "only the rows of this user id (404 if there is no such user)"}
@@ -61,9 +67,9 @@ ROUTES: list[Route] = [
 
 
 def create_app(seed: int = 0, latency_scale: float = 1.0, journal_size: int = JOURNAL_SIZE) -> web.Application:
-    app = web.Application(middlewares=[journal_middleware, chaos_middleware])
+    app = web.Application()
     state = State(seed=seed, latency_scale=latency_scale, journal_size=journal_size, routes=ROUTES)
-    state.route_by_handler = {route.handler: route for route in ROUTES}
     app[STATE] = state
-    app.router.add_routes([route.as_aiohttp() for route in ROUTES])
+    app.router.add_routes([route.as_aiohttp(state) for route in ROUTES])
+    app.router.add_route("*", "/{path:.*}", unknown_route)  # last: a JSON 404 or 405, journaled
     return app

@@ -1,4 +1,4 @@
-"""Middlewares: the journal records every request; chaos adds latency and failures to every route.
+"""Around every resource route: the journal records the request; chaos adds latency and failures.
 
 Order per request (documented in the README and /openapi.json):
 1. parameters are checked (400 at once, naming the parameter);
@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 
 from aiohttp import web
 
-from .handlers import NotFound
+from .handlers import Answer, NotFound, error
 from .journal import CANCELLED, ERROR, FAULT, OK
 from .params import BadParam, parse_delay, parse_fault, parse_float, parse_int, parse_status
-from .state import COMMIT_KEY, FAULT_KEY, FORCED_STATUS_KEY, LATENCY_KEY, STATE, State
+from .state import STATE, State
 
 if TYPE_CHECKING:
     from .app import Route
@@ -45,6 +45,10 @@ class Chaos:
     fail_rate: float = 0.0
     fault: str | None = None
     max_concurrent: int | None = None
+    draws: random.Random | None = None  # one stream per request, for jitter then fail_rate
+
+
+NO_CHAOS = Chaos()  # a request with no query string: shared, never changed
 
 
 def parse_chaos(request: web.Request, route: Route) -> Chaos:
@@ -70,116 +74,110 @@ def parse_chaos(request: web.Request, route: Route) -> Chaos:
     return chaos
 
 
-def json_error(status: int, error: str, **extra: object) -> web.Response:
-    return web.json_response({"error": error, "status": status, **extra}, status=status)
+def observed(route: Route, state: State) -> Handler:
+    """The handler aiohttp runs for one resource route: the resource, inside the journal and the chaos.
+
+    One coroutine per request, no middleware: the journal and the chaos cost a few microseconds
+    per request (bench/fakeapi_bench.py measures it against a bare aiohttp server).
+    """
+    handler, path = route.handler, route.path
+
+    async def observe(request: web.Request) -> web.StreamResponse:
+        journal = state.journal
+        entry = journal.open(request.method, request.path, request.query_string, path)
+        fault = None  # the fault actually injected, once it is
+        try:
+            try:
+                chaos = parse_chaos(request, route) if request.query_string else NO_CHAOS
+                response = await handler(request)
+                if chaos.jitter or chaos.fail_rate:
+                    chaos.draws = _draws(request, chaos, state)
+            except BadParam as exc:  # at once, before any latency
+                journal.close(entry, ERROR, 400)
+                return web.json_response(exc.as_json(), status=400)
+            except NotFound as exc:
+                response = error(404, str(exc))
+
+            in_flight = state.in_flight_by_route
+            if chaos.max_concurrent is not None and in_flight.get(path, 0) >= chaos.max_concurrent:
+                response = error(429, f"too many requests in flight on {path}: at most {chaos.max_concurrent} at once",
+                                 retry_after=RETRY_AFTER_SECONDS)
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            else:
+                in_flight[path] = in_flight.get(path, 0) + 1
+                try:
+                    if chaos.fault is None:  # the common case, inline: wait, store, then answer
+                        latency = _latency(route, chaos, response, state)
+                        if latency > 0:
+                            await asyncio.sleep(latency)
+                        _commit(response)
+                        forced = chaos.status if chaos.status is not None else response.forced_status
+                        if forced is not None:
+                            response = _forced(forced)
+                        elif chaos.fail_rate and chaos.draws.random() < chaos.fail_rate:
+                            response = error(500, f"injected failure (fail_rate={chaos.fail_rate:g})")
+                    else:
+                        latency = _latency(route, chaos, response, state)
+                        if chaos.fault != "slow":  # reset, close, malformed, hang: after the latency
+                            if latency > 0:
+                                await asyncio.sleep(latency)
+                            _commit(response)
+                        fault = chaos.fault  # injected from here on (slow: the latency is the dribbling)
+                        response = await _fault(request, fault, response, latency)
+                finally:
+                    in_flight[path] -= 1
+        except asyncio.CancelledError:
+            journal.close(entry, FAULT if fault in ("reset", "close") else CANCELLED, None, fault)
+            raise
+        except BaseException:
+            journal.close(entry, ERROR, 500, fault)
+            raise
+        journal.close(entry, FAULT if fault else ERROR if response.status >= 400 else OK, response.status, fault)
+        return response
+
+    return observe
 
 
-def route_of(request: web.Request) -> Route | None:
-    """The Route this request matched, or None for an unknown path or method."""
-    return request.app[STATE].route_by_handler.get(request.match_info.handler)
-
-
-@web.middleware
-async def journal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def unknown_route(request: web.Request) -> web.Response:
+    """Every path and method the route table does not know: 404 (or 405 naming the methods), journaled."""
     state = request.app[STATE]
-    route = state.route_by_handler.get(request.match_info.handler)  # route_of(), with the state at hand
-    if route is not None and route.internal:
-        return await handler(request)
-    journal = state.journal
-    entry = journal.open(request.method, request.path, dict(request.query), route.path if route else None)
-    try:
-        response = await handler(request)
-    except asyncio.CancelledError:
-        fault = request.get(FAULT_KEY)
-        journal.close(entry, FAULT if fault in ("reset", "close") else CANCELLED, None, fault)
-        raise
-    except web.HTTPException as exc:  # unknown path (404) or method (405), from the router
-        response = json_error(exc.status, f"{exc.reason}: {request.method} {request.path}", see="/openapi.json")
-    except BaseException:
-        journal.close(entry, ERROR, 500)
-        raise
-    fault = request.get(FAULT_KEY)
-    outcome = FAULT if fault else ERROR if response.status >= 400 else OK
-    journal.close(entry, outcome, response.status, fault)
+    entry = state.journal.open(request.method, request.path, request.query_string, None)
+    allowed = sorted({r.method for r in state.routes if r.matches(request.path)})
+    if allowed:
+        response = error(405, f"Method Not Allowed: {request.method} {request.path}", allowed=allowed,
+                         see="/openapi.json")
+        response.headers["Allow"] = ", ".join(allowed)
+    else:
+        response = error(404, f"Not Found: {request.method} {request.path}", see="/openapi.json")
+    state.journal.close(entry, ERROR, response.status)
     return response
 
 
-@web.middleware
-async def chaos_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    state = request.app[STATE]
-    route = state.route_by_handler.get(request.match_info.handler)  # route_of(), with the state at hand
-    if route is None or route.internal:
-        return await handler(request)
-    try:
-        chaos = parse_chaos(request, route)
-        # Every key read below exists, None until a handler or a fault sets it: request.get() on a
-        # missing key raises and catches a KeyError inside, a measurable cost per request (bench/).
-        request[FAULT_KEY] = request[COMMIT_KEY] = request[LATENCY_KEY] = request[FORCED_STATUS_KEY] = None
-        response = await handler(request)
-    except BadParam as exc:
-        return web.json_response(exc.as_json(), status=400)
-    except NotFound as exc:
-        response = json_error(404, str(exc))
-
-    in_flight = state.in_flight_by_route
-    if chaos.max_concurrent is not None and in_flight.get(route.path, 0) >= chaos.max_concurrent:
-        return web.json_response(
-            {"error": f"too many requests in flight on {route.path}: at most {chaos.max_concurrent} at once",
-             "status": 429, "retry_after": RETRY_AFTER_SECONDS},
-            status=429, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-    in_flight[route.path] = in_flight.get(route.path, 0) + 1
-    try:
-        return await _answer(request, route, chaos, response, state)
-    finally:
-        in_flight[route.path] -= 1
-
-
-async def _answer(request: web.Request, route: Route, chaos: Chaos, response: web.Response,
-                  state: State) -> web.StreamResponse:
+def _latency(route: Route, chaos: Chaos, response: Answer, state: State) -> float:
     if chaos.delay is not None:
         latency = chaos.delay
+    elif response.latency is not None:
+        latency = response.latency
     else:
-        latency = request[LATENCY_KEY]
-        if latency is None:
-            latency = route.latency * state.latency_scale
-    rng = _draws(request, chaos) if (chaos.jitter or chaos.fail_rate) else None
+        latency = route.latency * state.latency_scale
     if chaos.jitter:
-        latency += rng.uniform(0.0, chaos.jitter)
-
-    if chaos.fault == "slow":
-        request[FAULT_KEY] = "slow"
-        stream = await _dribble(request, response, latency)
-        _commit(request, response)  # the latency was spent dribbling: a slow POST is still stored
-        return stream
-    if latency > 0:
-        await asyncio.sleep(latency)
-    _commit(request, response)
-
-    if chaos.fault is not None:
-        request[FAULT_KEY] = chaos.fault
-        return await _fault(request, chaos.fault, response)
-    forced = chaos.status if chaos.status is not None else request[FORCED_STATUS_KEY]
-    if forced is not None:
-        return _forced(forced)
-    if chaos.fail_rate and rng.random() < chaos.fail_rate:
-        return json_error(500, f"injected failure (fail_rate={chaos.fail_rate:g})")
-    return response
+        latency += chaos.draws.uniform(0.0, chaos.jitter)
+    return latency
 
 
-def _commit(request: web.Request, response: web.Response) -> None:
-    """Store a POST's side effect (set by its handler) once the latency has passed."""
-    commit = request[COMMIT_KEY]
-    if commit is not None and response.status < 400:
-        commit()
+def _commit(response: Answer) -> None:
+    """Store a POST's side effect (set by its handler) once the latency has passed, unless it failed."""
+    if response.commit is not None and response.status < 400:
+        response.commit()
 
 
-def _draws(request: web.Request, chaos: Chaos) -> random.Random:
+def _draws(request: web.Request, chaos: Chaos, state: State) -> random.Random:
     """Random draws that depend only on the seed, the URL and how often that URL was seen.
 
     So a batch gives the same failures whatever order its requests arrive in, and a retry of
-    the same URL draws again. DELETE /_journal restarts the count.
+    the same URL draws again. DELETE /_journal restarts the count. Jitter and fail_rate each draw
+    from the same stream, jitter first.
     """
-    state = request.app[STATE]
     seed = chaos.seed if chaos.seed is not None else state.seed
     key = f"{seed}|{request.method} {request.path_qs}"
     nth = state.draws.get(key, 0) + 1
@@ -195,11 +193,15 @@ def _forced(code: int) -> web.Response:
     except ValueError:
         phrase = "Unassigned status"
     if code >= 400:
-        return json_error(code, f"forced status {code} ({phrase})")
+        return error(code, f"forced status {code} ({phrase})")
     return web.json_response({"status": code, "message": phrase}, status=code)
 
 
-async def _fault(request: web.Request, fault: str, response: web.Response) -> web.StreamResponse:
+async def _fault(request: web.Request, fault: str, response: Answer, latency: float) -> web.StreamResponse:
+    if fault == "slow":
+        stream = await _dribble(request, response, latency)
+        _commit(response)  # the latency was spent dribbling: a slow POST is still stored
+        return stream
     transport = request.transport
     if fault == "malformed":
         body = response.body if isinstance(response.body, bytes) else b'{"id": 1}'
@@ -218,14 +220,29 @@ async def _fault(request: web.Request, fault: str, response: web.Response) -> we
     raise AssertionError("unreachable")
 
 
+class _Dribble(web.StreamResponse):
+    """A streamed answer whose last piece goes out with write_eof, after the handler returned.
+
+    So, as for every other answer, the journal records the end before the client can have it all.
+    """
+
+    tail = b""
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        await super().write_eof(self.tail + data)
+
+
 async def _dribble(request: web.Request, response: web.Response, seconds: float) -> web.StreamResponse:
     """fault=slow: headers at once, then the body in SLOW_CHUNKS pieces spread over `seconds`."""
     body = response.body if isinstance(response.body, bytes) else b""
-    stream = web.StreamResponse(status=response.status, headers={"Content-Type": "application/json"})
+    stream = _Dribble(status=response.status, headers={"Content-Type": "application/json"})
     stream.content_length = len(body)
     await stream.prepare(request)
     size = max(1, -(-len(body) // SLOW_CHUNKS))
-    for start in range(0, len(body), size):
+    pieces = [body[start:start + size] for start in range(0, len(body), size)]
+    for piece in pieces[:-1]:
         await asyncio.sleep(seconds / SLOW_CHUNKS)
-        await stream.write(body[start:start + size])
+        await stream.write(piece)
+    await asyncio.sleep(seconds / SLOW_CHUNKS)
+    stream.tail = pieces[-1] if pieces else b""
     return stream

@@ -1,27 +1,40 @@
 """Resource handlers. Each reads like the spec: parse, look up, answer.
 
 Handlers never sleep and never fail on purpose: latency and chaos are added around
-them by the chaos middleware (chaos.py), the same way for every route.
+them by chaos.py, the same way for every route. A handler that needs more (a latency of its own,
+a forced status, a side effect) says so on the Answer it returns.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
 from .params import BadParam, parse_delay, parse_id, parse_int, parse_status
-from .state import COMMIT_KEY, FORCED_STATUS_KEY, LATENCY_KEY, STATE
+from .state import STATE
 
 
 class NotFound(Exception):
     """Answered as 404 with a JSON body naming what was missing."""
 
 
-def ok(payload: Any, status: int = 200) -> web.Response:
-    return web.json_response(payload, status=status)
+class Answer(web.Response):
+    """A JSON answer, carrying what its handler tells the chaos layer (chaos.py) about the request."""
+
+    latency: float | None = None  # /delay/{seconds}: the path's delay replaces the default latency
+    forced_status: int | None = None  # /status/{code}
+    commit: Callable[[], None] | None = None  # POST: store the side effect once the latency has passed
+
+
+def ok(payload: Any, status: int = 200) -> Answer:
+    return Answer(text=json.dumps(payload), status=status, content_type="application/json")
+
+
+def error(status: int, message: str, **extra: Any) -> Answer:
+    return ok({"error": message, "status": status, **extra}, status=status)
 
 
 def _user_id(request: web.Request) -> int:
@@ -126,8 +139,9 @@ async def create_notification(request: web.Request) -> web.Response:
     state = request.app[STATE]
     notification = {"id": state.next_notification_id, "user": user, "message": message}
     state.next_notification_id += 1
-    request[COMMIT_KEY] = lambda: state.notifications.append({**notification, "stored_at": time.monotonic()})
-    return ok(notification, status=201)
+    answer = ok(notification, status=201)
+    answer.commit = lambda: state.notifications.append({**notification, "stored_at": time.monotonic()})
+    return answer
 
 
 async def clear_notifications(request: web.Request) -> web.Response:
@@ -138,15 +152,17 @@ async def clear_notifications(request: web.Request) -> web.Response:
 async def delay(request: web.Request) -> web.Response:
     """httpbin-compatible: answer after {seconds} (0 to 30; more is a 400, never silently capped)."""
     seconds = parse_delay(request.match_info["seconds"], param="seconds")
-    request[LATENCY_KEY] = seconds
-    return ok({"delay": seconds, "args": dict(request.query), "url": str(request.url)})
+    answer = ok({"delay": seconds, "args": dict(request.query), "url": str(request.url)})
+    answer.latency = seconds
+    return answer
 
 
 async def status(request: web.Request) -> web.Response:
     """httpbin-compatible: answer with status {code} (200 to 599)."""
     code = parse_status(request.match_info["code"], param="code")
-    request[FORCED_STATUS_KEY] = code
-    return ok({"status": code})
+    answer = ok({"status": code})
+    answer.forced_status = code
+    return answer
 
 
 async def get_journal(request: web.Request) -> web.Response:

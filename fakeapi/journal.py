@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from typing import Any
+from urllib.parse import parse_qsl
 
 JOURNAL_SIZE = 10_000
 
@@ -19,11 +20,11 @@ OK, ERROR, FAULT, CANCELLED = "ok", "error", "fault", "cancelled"
 class Entry:
     __slots__ = ("id", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end")
 
-    def __init__(self, id: int, method: str, path: str, query: dict[str, str], route: str, start: float) -> None:
+    def __init__(self, id: int, method: str, path: str, query: str, route: str | None, start: float) -> None:
         self.id = id
         self.method = method
         self.path = path
-        self.query = query
+        self.query = query  # the raw query string: parsed only when the journal is read
         self.route = route
         self.status: int | None = None
         self.outcome: str | None = None  # None while in flight
@@ -32,7 +33,17 @@ class Entry:
         self.end: float | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        fields["query"] = query_dict(self.query)
+        return fields
+
+
+def query_dict(query_string: str) -> dict[str, str]:
+    """A query string as a dict, the first value of a repeated name winning (as aiohttp's request.query[name])."""
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(query_string, keep_blank_values=True):
+        query.setdefault(name, value)
+    return query
 
 
 class Journal:
@@ -43,7 +54,7 @@ class Journal:
         self.max_in_flight = 0
         self._next_id = 1
 
-    def open(self, method: str, path: str, query: dict[str, str], route: str) -> Entry:
+    def open(self, method: str, path: str, query: str, route: str | None) -> Entry:
         entry = Entry(self._next_id, method, path, query, route, time.monotonic())
         self._next_id += 1
         self.entries.append(entry)

@@ -1,7 +1,7 @@
 """Parsing helpers: each turns one raw query value into a typed value or raises BadParam.
 
 Handlers never parse by hand. A BadParam is turned into one answer in one place
-(the middleware in app.py): 400 with JSON {"error", "param", "allowed"}.
+(chaos.observed): 400 with JSON {"error", "param", "allowed"}.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -22,7 +22,6 @@ class State:
     data: Dataset = field(init=False)
     journal: Journal = field(init=False)
     routes: list[Route] = field(default_factory=list)
-    route_by_handler: dict[Any, Route] = field(default_factory=dict)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     next_notification_id: int = 1  # taken when a POST arrives, so concurrent POSTs never share an id
     in_flight_by_route: dict[str, int] = field(default_factory=dict)
@@ -49,9 +48,3 @@ class State:
 
 
 STATE = web.AppKey("state", State)
-
-# What a handler tells the chaos middleware about one request (typed keys: aiohttp 3.14 warns on str keys).
-LATENCY_KEY = web.RequestKey("latency", float)  # /delay/{seconds}: the path's delay replaces the default
-FORCED_STATUS_KEY = web.RequestKey("forced_status", int)  # /status/{code}
-COMMIT_KEY = web.RequestKey("commit", Callable[[], None])  # POST: store the side effect once the latency has passed
-FAULT_KEY = web.RequestKey("fault", str)  # the fault injected, for the journal

@@ -96,11 +96,16 @@ def test_missing_is_a_404_with_json(fetch, path, status, error) -> None:
     assert error in reply.body["error"]
 
 
-@pytest.mark.parametrize(("method", "path"), [("DELETE", "/users"), ("PUT", "/users/1"), ("POST", "/todos")])
-def test_wrong_method_is_a_405_with_json(fetch, method, path) -> None:
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("DELETE", "/users", ["GET"]), ("PUT", "/users/1", ["GET"]), ("POST", "/todos", ["GET"]),
+    ("PUT", "/notifications", ["DELETE", "GET", "POST"]), ("POST", "/_journal", ["DELETE", "GET"]),
+])
+def test_wrong_method_is_a_405_with_json(fetch, method, path, allowed) -> None:
     reply = fetch(path, method)
     assert reply.status == 405
     assert reply.body["error"] == f"Method Not Allowed: {method} {path}"
+    assert reply.body["allowed"] == allowed
+    assert reply.headers["Allow"] == ", ".join(allowed)
 
 
 # path, the parameter named, part of the error text

@@ -1,0 +1,68 @@
+"""How long the whole notebook suite takes under nbval, the way `make test` runs it.
+
+    .venv/bin/python bench/notebook_suite.py [--repeats 3] [--workers 2]
+
+Prints the wall time of each run, the median, and each notebook's own time (the sum of its
+cells' setup, call and teardown, from a JUnit report). Target (issue 3): 60 s or less on a
+2-core machine. A benchmark, not a test: a busy machine makes it slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
+
+
+def run_suite(workers: int, report: Path) -> tuple[float, int]:
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", str(workers),
+               "--dist", "loadscope", "notebooks", *NBVAL, f"--junitxml={report}"]
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    return time.monotonic() - started, result.returncode
+
+
+def per_notebook(report: Path) -> dict[str, float]:
+    seconds: dict[str, float] = defaultdict(float)
+    for case in ET.parse(report).iter("testcase"):
+        seconds[case.get("classname", "?").split("::")[0]] += float(case.get("time", 0))
+    return dict(sorted(seconds.items()))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} before the first run")
+    walls = []
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.xml"
+        for run in range(1, args.repeats + 1):
+            wall, code = run_suite(args.workers, report)
+            walls.append(wall)
+            print(f"run {run}: {wall:.1f} s wall, pytest exit {code}")
+            if code != 0:
+                print("the suite failed: run `make test` to see why")
+                return 1
+        notebooks = per_notebook(report)
+    print(f"median of {len(walls)} runs: {statistics.median(walls):.1f} s with {args.workers} workers "
+          f"(target: 60 s or less)")
+    print("each notebook in the last run (its cells' setup + call + teardown):")
+    for name, seconds in notebooks.items():
+        print(f"  {name:<48} {seconds:5.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
