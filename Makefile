@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test notebooks workshop bench clean
+.PHONY: lab test test-offline notebooks workshop bench clean
 
 $(INSTALLED): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (TaskGroup): found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -26,10 +26,15 @@ $(TEST_INSTALLED): $(INSTALLED) requirements-dev.txt tests/hub/package-lock.json
 	touch $(TEST_INSTALLED)
 
 lab: $(INSTALLED)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: $(TEST_INSTALLED)
 	$(BIN)/python -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)
+
+# The same tests with no network but loopback (a Linux network namespace): once installed, the lab
+# needs nothing from outside this machine.
+test-offline: $(TEST_INSTALLED)
+	unshare -rn sh -c 'ip link set lo up && $(BIN)/python -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)'
 
 # Re-execute every notebook in place, so committed outputs come from a real run.
 notebooks: $(INSTALLED)
@@ -42,6 +47,7 @@ workshop: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/fakeapi_bench.py
+	$(BIN)/python bench/notebook_suite.py
 
 clean:
 	rm -rf $(VENV)

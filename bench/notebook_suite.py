@@ -35,7 +35,7 @@ def run_suite(workers: int, report: Path) -> tuple[float, int]:
 def per_notebook(report: Path) -> dict[str, float]:
     seconds: dict[str, float] = defaultdict(float)
     for case in ET.parse(report).iter("testcase"):
-        seconds[case.get("classname", "?").split("::")[0]] += float(case.get("time", 0))
+        seconds[case.get("classname", "?").removeprefix("notebooks.")] += float(case.get("time", 0))
     return dict(sorted(seconds.items()))
 
 
