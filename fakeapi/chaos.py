@@ -1,6 +1,6 @@
 """Around every resource route: the journal records the request; chaos adds latency and failures.
 
-Order per request (documented in the README and /openapi.json):
+Order per request (documented in docs/fakeapi.md):
 1. parameters are checked (400 at once, naming the parameter);
 2. `max_concurrent`: too many in flight on the route -> 429 with Retry-After;
 3. the latency passes (`delay`, or the route's default times latency_scale, plus `jitter`);
@@ -175,8 +175,8 @@ def _draws(request: web.Request, chaos: Chaos, state: State) -> random.Random:
     """Random draws that depend only on the seed, the URL and how often that URL was seen.
 
     So a batch gives the same failures whatever order its requests arrive in, and a retry of
-    the same URL draws again. DELETE /_journal restarts the count. Jitter and fail_rate each draw
-    from the same stream, jitter first.
+    the same URL draws again. DELETE /_journal restarts the count. A request makes one stream:
+    jitter draws from it first, then fail_rate.
     """
     seed = chaos.seed if chaos.seed is not None else state.seed
     key = f"{seed}|{request.method} {request.path_qs}"

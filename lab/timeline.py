@@ -18,8 +18,7 @@ def timeline(entries: list[Entry], title: str = "", marks: dict[str, float] | No
 
     marks: named moments on the same clock (time.monotonic() in your cell), drawn as dashed lines.
     labels: one text per entry instead of "METHOD path?query".
-    xmax: stretch the time axis to this many seconds (to show where cut-short requests would have
-    ended, or to leave the legend room of its own).
+    xmax: stretch the time axis to this many seconds (to show where cut-short requests would have ended).
     height: the figure's height in inches (default: 0.32 per request), to give two or three bars room.
     """
     fig = Figure(figsize=(width, height or 0.6 + 0.32 * max(len(entries), 1)))
@@ -36,12 +35,14 @@ def timeline(entries: list[Entry], title: str = "", marks: dict[str, float] | No
     ax.invert_yaxis()
     for name, moment in (marks or {}).items():
         ax.axvline(moment - t0, color="black", linestyle="--", linewidth=1)
-        ax.annotate(name, (moment - t0, 0), xytext=(3, 0), textcoords="offset points", fontsize=8,
-                    va="bottom", ha="left")
+        ax.annotate(name, (moment - t0, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2),
+                    textcoords="offset points", fontsize=8, va="bottom", ha="center")  # above: no bar hidden
     seen = [o for o in COLORS if any(e["outcome"] == o for e in entries)]
-    ax.legend(handles=[Patch(color=COLORS[o], label=NAMES[o]) for o in seen], fontsize=8, loc="lower right")
+    # Outside the plot, on the right: a legend inside would hide the ends of the bars.
+    ax.legend(handles=[Patch(color=COLORS[o], label=NAMES[o]) for o in seen], fontsize=8,
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     ax.set_xlabel("seconds since the first request started (server's clock)")
-    ax.set_title(title)
+    ax.set_title(title, pad=16 if marks else 6)  # room for the marks' names between title and bars
     ax.grid(axis="x", alpha=0.3)
     if xmax is not None:
         ax.set_xlim(0, xmax)
