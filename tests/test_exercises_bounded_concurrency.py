@@ -35,6 +35,10 @@ async def off_by_one(session, base_url, user_ids, limit):
     return await solution(session, base_url, user_ids, limit - 1)
 
 
+async def hardcoded_limit(session, base_url, user_ids, limit):
+    return await solution(session, base_url, user_ids, 5)  # the number from the lesson instead of `limit`
+
+
 async def wrong_order(session, base_url, user_ids, limit):
     return list(reversed(await solution(session, base_url, user_ids, limit)))
 
@@ -56,13 +60,15 @@ async def not_written(session, base_url, user_ids, limit):
 
 def test_solution_passes(capsys):
     asyncio.run(check_fetch_all(solution))
-    assert "never more than 5 requests in flight" in capsys.readouterr().out
+    assert "never more than `limit` requests in flight (5, then 3)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, hint", [
     (unbounded, "the server saw 10 requests in flight, your limit was 5"),
     (sequential, "at most 1 request in flight: you awaited them one after another"),
     (off_by_one, "the server saw at most 4 requests in flight, but your limit was 5"),
+    (hardcoded_limit, "the server saw 5 requests in flight, your limit was 3: create one asyncio.Semaphore(limit) "
+                      "from the `limit` argument"),
     (wrong_order, "in the wrong order"),
     (whole_response, "expected each user's orders"),
     (leaves_tasks, "1 task(s) were still running after fetch_all returned"),

@@ -62,6 +62,14 @@ async def cancels_without_waiting(session, base_url, messages):
         raise
 
 
+async def waits_for_all_then_raises(session, base_url, messages):
+    results = await asyncio.gather(*(post(session, base_url, m) for m in messages), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
 async def wrong_order(session, base_url, messages):
     return list(reversed(await solution(session, base_url, messages)))
 
@@ -94,6 +102,8 @@ def test_accepts_the_solution(fn, capsys):
     (one_after_another, r"your requests did not overlap: the server saw at most 1 in flight"),
     (swallows, r"notify_all returned \[\]: the error was swallowed"),
     (no_raise_for_status, r"use raise_for_status=True so a 400 becomes an exception"),
+    (waits_for_all_then_raises, r"when the empty message was refused, the other 2 request\(s\) were not cancelled: "
+                                r"the server finished them and stored their notifications"),
     (wrong_order, r"the answers are not in the order of the messages: their messages are "
                   r"\['deployed', 'tests passed', 'build started'\]"),
     (raises_something_else, r"notify_all raised RuntimeError: could not notify; expected the "

@@ -59,6 +59,10 @@ async def leaves_request_running(session, url, seconds):
     return task.result() if done else None
 
 
+async def hardcoded_seconds(session, url, seconds):
+    return await solution(session, url, 0.3)  # the number from the lesson instead of `seconds`
+
+
 async def returns_response(session, url, seconds):
     async with asyncio.timeout(seconds):
         async with session.get(url) as response:
@@ -82,6 +86,7 @@ def test_right_answers_pass(right, capsys):
     (swallows_inside, "returned None instead of being cancelled: you caught CancelledError"),
     (leaves_request_running, "your request was still running on the server (1 task(s) left behind)"),
     (returns_response, "return its JSON"),
+    (hardcoded_seconds, "returned None: use the `seconds` argument as the deadline"),
 ])
 def test_wrong_answers_get_their_hint(wrong, hint):
     with pytest.raises(CheckFailed) as failure:

@@ -202,6 +202,36 @@ async def gather_cancelled_child():
             "isinstance_base_exception": isinstance(results[0], BaseException)}
 
 
+async def outside_cancel_during_child_failure():
+    """A cancel() from outside that arrives while a TaskGroup handles a child's failure (06_taskgroup)."""
+    async def fail():
+        await asyncio.sleep(0)
+        raise ValueError("child failed")
+
+    progress = []
+
+    async def parent():
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(fail())
+                await asyncio.sleep(1)
+        except* ValueError:
+            progress.append("except*")
+        await asyncio.sleep(0)
+        progress.append("ran on")
+
+    task = asyncio.create_task(parent())
+    await asyncio.sleep(0)  # the parent enters the group and starts the child
+    await asyncio.sleep(0)  # the child fails: the group cancels the parent's body
+    task.cancel()           # and now a cancel from outside
+    try:
+        await task
+        outcome = "ran on"
+    except asyncio.CancelledError:
+        outcome = "cancelled"
+    return {"outcome": outcome, "progress": progress}
+
+
 async def main():
     facts["as_completed_async_for"] = await as_completed_async_for()
     facts["as_completed_plain_for_same_object"] = await as_completed_plain_for_yields_new_awaitables()
@@ -215,6 +245,7 @@ async def main():
     facts["timeout_outside_task"] = await timeout_outside_a_task()
     facts["gather_edge_cases"] = await gather_edge_cases()
     facts["gather_cancelled_child"] = await gather_cancelled_child()
+    facts["outside_cancel"] = await outside_cancel_during_child_failure()
 
 
 asyncio.run(main())
@@ -338,3 +369,10 @@ def test_gather_same_coroutine_twice_and_no_arguments(facts: dict) -> None:
 def test_gather_return_exceptions_keeps_cancelled_error_which_is_no_exception(facts: dict) -> None:
     assert facts["gather_cancelled_child"] == {"results": ["CancelledError", "ok"], "isinstance_exception": False,
                                                "isinstance_base_exception": True}
+
+
+def test_taskgroup_keeps_an_outside_cancel_during_a_child_failure_from_313(facts: dict) -> None:
+    if tuple(facts["version"]) >= (3, 13):
+        assert facts["outside_cancel"] == {"outcome": "cancelled", "progress": ["except*"]}
+    else:  # lost: the task runs on after except*
+        assert facts["outside_cancel"] == {"outcome": "ran on", "progress": ["except*", "ran on"]}

@@ -7,10 +7,11 @@ from typing import Any, Awaitable, Callable
 import aiohttp
 
 import fakeapi
-from lab.checks import CheckFailed, observe, passed
+from lab.checks import CheckFailed, Observation, observe, passed
 
 USER_IDS = [4, 1, 7, 2, 9, 3, 10, 5, 8, 6]  # not sorted, so an answer in completion or id order shows
 LIMIT = 5
+SECOND_LIMIT = 3  # a second run with another limit, so a bound written as a number instead of `limit` shows
 
 
 async def check_fetch_all(fetch_all: Callable[[aiohttp.ClientSession, str, list[int], int], Awaitable[Any]]) -> None:
@@ -22,6 +23,15 @@ async def check_fetch_all(fetch_all: Callable[[aiohttp.ClientSession, str, list[
             async with session.get(f"{api.url}/users/{user_id}/orders", params={"delay": "0"}) as response:
                 expected.append(await response.json())
         seen = await observe(fetch_all, session, api.url, list(USER_IDS), LIMIT)
+        _check_run(seen, expected, LIMIT)
+        second = await observe(fetch_all, session, api.url, list(USER_IDS), SECOND_LIMIT)
+        _check_run(second, expected, SECOND_LIMIT)
+    passed(f"{len(USER_IDS)} users' orders, in order, never more than `limit` requests in flight "
+           f"({LIMIT}, then {SECOND_LIMIT}).")
+
+
+def _check_run(seen: Observation, expected: list[Any], limit: int) -> None:
+    """One run of fetch_all with this limit: the right orders, in order, exactly `limit` in flight at the peak."""
     if seen.leftover_tasks:
         raise CheckFailed(f"{len(seen.leftover_tasks)} task(s) were still running after fetch_all returned: "
                           "await every task you start (gather them) before returning.")
@@ -33,15 +43,16 @@ async def check_fetch_all(fetch_all: Callable[[aiohttp.ClientSession, str, list[
         raise CheckFailed(f"the server should see one GET /users/{{id}}/orders per user id ({len(wanted)} requests); "
                           f"it saw {len(paths)}: {paths[:4]}{' ...' if len(paths) > 4 else ''}")
     peak = seen.max_in_flight
-    if peak > LIMIT:
-        raise CheckFailed(f"the server saw {peak} requests in flight, your limit was {LIMIT}: create one "
-                          "asyncio.Semaphore(limit) and put each request inside `async with semaphore:`.")
+    if peak > limit:
+        raise CheckFailed(f"the server saw {peak} requests in flight, your limit was {limit}: create one "
+                          "asyncio.Semaphore(limit) from the `limit` argument and put each request inside "
+                          "`async with semaphore:`.")
     if peak == 1:
         raise CheckFailed("the server saw at most 1 request in flight: you awaited them one after another. "
                           "Start them all together with asyncio.gather and let the semaphore hold back the extra ones.")
-    if peak < LIMIT:
-        raise CheckFailed(f"the server saw at most {peak} requests in flight, but your limit was {LIMIT}: "
-                          f"use exactly `limit` as the bound, so that {LIMIT} requests run at once.")
+    if peak < limit:
+        raise CheckFailed(f"the server saw at most {peak} requests in flight, but your limit was {limit}: "
+                          f"use exactly `limit` as the bound, so that {limit} requests run at once.")
     if not isinstance(seen.result, list) or len(seen.result) != len(expected):
         raise CheckFailed(f"return a list with one list of orders per user id ({len(expected)} items); "
                           f"got {type(seen.result).__name__}.")
@@ -51,4 +62,3 @@ async def check_fetch_all(fetch_all: Callable[[aiohttp.ClientSession, str, list[
                               "user_ids (asyncio.gather keeps the order of its arguments).")
         raise CheckFailed(f"expected each user's orders (the JSON of /users/{{id}}/orders); "
                           f"the first item was {seen.result[0]!r:.120}")
-    passed(f"{len(USER_IDS)} users' orders, in order, never more than {LIMIT} requests in flight.")

@@ -76,5 +76,11 @@ async def check_notify_all(notify_all: Callable[[aiohttp.ClientSession, str, lis
     if still_running:
         raise CheckFailed(f"{len(still_running)} request(s) kept running on the server after notify_all raised: "
                           "cancel the other tasks before you raise.")
+    not_cancelled = [e for e in _posts(bad) if e["outcome"] == "ok"]
+    if not_cancelled:
+        raise CheckFailed(f"when the empty message was refused, the other {len(not_cancelled)} request(s) were not "
+                          "cancelled: the server finished them and stored their notifications before notify_all "
+                          "raised. Cancel the other tasks as soon as one fails; return_exceptions=True would "
+                          "wait for all of them instead.")
     passed(f"{len(GOOD)} notifications sent at once, answers in order; when one was refused, "
            "the others were cancelled and nothing was left running.")

@@ -9,22 +9,29 @@ import aiohttp
 import fakeapi
 from lab.checks import CheckFailed, observe, passed
 
+TODO_IDS = (3, 7)  # two ids, so a URL with a fixed id cannot pass
+
 
 async def check_todo_title(todo_title: Callable[[aiohttp.ClientSession, str, int], Awaitable[Any]]) -> None:
-    """todo_title(session, base_url, todo_id) should GET /todos/{todo_id} and return its title."""
+    """todo_title(session, base_url, todo_id) should GET /todos/{todo_id} once and return its title."""
     api = fakeapi.start()
     async with aiohttp.ClientSession() as session:
-        async with session.get(f"{api.url}/todos/3", params={"delay": "0"}) as response:
-            expected = (await response.json())["title"]
-        seen = await observe(todo_title, session, api.url, 3)
-    if seen.error is not None:
-        raise CheckFailed(f"todo_title raised {type(seen.error).__name__}: {seen.error}")
-    paths = [e["path"] for e in seen.entries]
-    if "/todos/3" not in paths:
-        raise CheckFailed(f"the server never saw GET /todos/3; it saw {paths or 'no request at all'}. "
-                          "Build the URL from base_url and todo_id.")
-    if isinstance(seen.result, dict) and seen.result.get("title") == expected:
-        raise CheckFailed("you returned the whole todo; return only its title: todo['title'].")
-    if seen.result != expected:
-        raise CheckFailed(f"expected the title {expected!r}, got {seen.result!r}.")
-    passed(f"todo 3 is titled {expected!r}, fetched with one request.")
+        for todo_id in TODO_IDS:
+            async with session.get(f"{api.url}/todos/{todo_id}", params={"delay": "0"}) as response:
+                expected = (await response.json())["title"]
+            seen = await observe(todo_title, session, api.url, todo_id)
+            if seen.error is not None:
+                raise CheckFailed(f"todo_title raised {type(seen.error).__name__}: {seen.error}")
+            paths = [e["path"] for e in seen.entries]
+            if f"/todos/{todo_id}" not in paths:
+                raise CheckFailed(f"asked for todo {todo_id}, the server never saw GET /todos/{todo_id}; it saw "
+                                  f"{paths or 'no request at all'}. Build the URL from base_url and todo_id.")
+            if len(paths) > 1:
+                raise CheckFailed(f"the server saw {len(paths)} requests ({', '.join(paths)}) for one todo: "
+                                  "send one GET and read its body once.")
+            if isinstance(seen.result, dict) and seen.result.get("title") == expected:
+                raise CheckFailed("you returned the whole todo; return only its title: todo['title'].")
+            if seen.result != expected:
+                raise CheckFailed(f"expected the title of todo {todo_id}, {expected!r}; got {seen.result!r}.")
+    passed(f"todos {' and '.join(map(str, TODO_IDS))} fetched with one request each; "
+           f"todo {TODO_IDS[-1]} is titled {expected!r}.")

@@ -11,18 +11,20 @@ import aiohttp
 import fakeapi
 from lab.checks import CheckFailed, observe, passed
 
-SECONDS = 0.3  # the time budget the check gives json_or_none
+SECONDS = 0.3  # the time budget the check gives json_or_none on a server that hangs
+FAST_DELAY, FAST_SECONDS = 0.4, 1.0  # a server slower than SECONDS but within its budget: catches a hard-coded 0.3
 GRACE = 2.0  # how long past that budget the check waits before calling it "no timeout"
 
 
-async def _observe_within(fn: Callable[..., Awaitable[Any]], *args: Any):
-    """observe(), but give up (and say so) if fn is still waiting GRACE seconds past its budget."""
+async def _observe_within(fn: Callable[..., Awaitable[Any]], session: aiohttp.ClientSession, url: str,
+                          seconds: float):
+    """observe(fn, session, url, seconds), but give up (and say so) if fn is still waiting GRACE s past its budget."""
     name = getattr(fn, "__name__", "json_or_none")
     try:
-        async with asyncio.timeout(SECONDS + GRACE):
-            return await observe(fn, *args, settle=0.5)
+        async with asyncio.timeout(seconds + GRACE):
+            return await observe(fn, session, url, seconds, settle=0.5)
     except TimeoutError:
-        raise CheckFailed(f"{name}(session, url, {SECONDS}) was still waiting {GRACE:g} s after its {SECONDS} s were "
+        raise CheckFailed(f"{name}(session, url, {seconds}) was still waiting {GRACE:g} s after its {seconds} s were "
                           "up, on a server that never answers: put the request inside "
                           "`async with asyncio.timeout(seconds):`.") from None
 
@@ -53,10 +55,13 @@ async def check_json_or_none(json_or_none: Callable[[aiohttp.ClientSession, str,
         async with session.get(f"{api.url}/users/2", params={"delay": "0"}) as response:
             expected = await response.json()
 
-        fast = await _observe_within(json_or_none, session, f"{api.url}/users/2?delay=0.05", SECONDS)
+        fast = await _observe_within(json_or_none, session, f"{api.url}/users/2?delay={FAST_DELAY}", FAST_SECONDS)
         if fast.error is not None:
-            raise CheckFailed(f"on a server that answers in 0.05 s, {name} raised "
+            raise CheckFailed(f"on a server that answers in {FAST_DELAY} s, with seconds={FAST_SECONDS}, {name} raised "
                               f"{type(fast.error).__name__}: {fast.error}")
+        if fast.result is None:
+            raise CheckFailed(f"on a server that answers in {FAST_DELAY} s, with seconds={FAST_SECONDS}, {name} "
+                              "returned None: use the `seconds` argument as the deadline, not a number of your own.")
         if fast.result != expected:
             raise CheckFailed(f"on a server that answers in time, return its JSON (await response.json()); "
                               f"got {fast.result!r:.100}")
