@@ -43,24 +43,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bare_server import raise_nofile_limit  # bench/ is on sys.path: this script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 BARE_SERVER = Path(__file__).resolve().parent / "bare_server.py"
 LISTENING = re.compile(r"listening on (http://\S+)")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def raise_nofile_limit() -> tuple[int, int]:
-    """Soft limit of open files up to the hard limit: 10,000 connections need it.
-
-    Called before the servers start, so they inherit it (bare_server.py also raises its own).
-    """
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        except (ValueError, OSError):
-            pass
-    return resource.getrlimit(resource.RLIMIT_NOFILE)
 
 
 # ---------------------------------------------------------------- CPU accounting
@@ -381,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(asyncio.run(_load_worker(args.load_worker, args.connections, args.duration))))
         return 0
 
-    soft, _ = raise_nofile_limit()
+    soft = raise_nofile_limit()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if sizes and max(sizes) > soft - 100:
         print(f"warning: open-file limit {soft} is too low for {max(sizes)} connections", file=sys.stderr)
