@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -88,26 +89,61 @@ def menu(page: Any, top: str, item: str) -> None:
     page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
 
 
-def run_all_cells(page: Any, notebook: str, timeout_s: float = 150) -> None:
+def kernels_idle(url: str) -> bool:
+    """The server's own word (GET /api/kernels): every kernel is idle, none busy or starting."""
+    with urllib.request.urlopen(f"{url}/api/kernels", timeout=5) as response:
+        kernels = json.loads(response.read())
+    return bool(kernels) and all(k["execution_state"] == "idle" for k in kernels)
+
+
+def prompts(page: Any) -> list[str]:
+    return [p.strip() for p in page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()]
+
+
+def wait_until(condition: Any, seconds: float, page: Any) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        page.wait_for_timeout(300)
+    return False
+
+
+def run_all_cells(page: Any, url: str, notebook: str, timeout_s: float = 150) -> None:
     """Wait for the kernel, clear the committed outputs, Run All Cells, wait until every cell ran."""
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     assert page.locator(".jp-NotebookPanel").count() == 1, "the workspace restored other notebooks"
+    assert wait_until(lambda: kernels_idle(url), 60, page), "the notebook's kernel did not start"
     menu(page, "Edit", "Clear Outputs of All Cells")
     page.wait_for_function("!document.querySelector('.jp-Notebook .jp-OutputArea-output')", timeout=10_000)
-    menu(page, "Run", "Run All Cells")
+    # On a loaded machine a menu click can land before the menu is ready: try again until cells start.
+    for _ in range(3):
+        menu(page, "Run", "Run All Cells")
+        if wait_until(lambda: any(p != "[ ]:" and p for p in prompts(page)), 15, page):
+            break
+        page.keyboard.press("Escape")
+    else:
+        raise AssertionError(f"{notebook}: Run All Cells did not start any cell")
     code_cells = sum(1 for c in json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
                      if c["cell_type"] == "code")
     deadline = time.monotonic() + timeout_s
-    prompts: list[str] = []
+    shown: list[str] = []
+    idle_since = None
     while time.monotonic() < deadline:
-        prompts = [p.strip() for p in page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()]
-        done = [p for p in prompts if re.fullmatch(r"\[\d+\]:", p)]
-        idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count() > 0
+        shown = prompts(page)
+        done = [p for p in shown if re.fullmatch(r"\[\d+\]:", p)]
+        idle = kernels_idle(url)
         if len(done) == code_cells and idle:
             return
+        # Run All stops at a cell that fails: idle with cells left unrun is an answer, not a reason to wait.
+        idle_since = (idle_since or time.monotonic()) if idle else None
+        if idle_since is not None and time.monotonic() - idle_since > 10:
+            failed = [t for t in page.locator(".jp-CodeCell .jp-OutputArea-output").all_inner_texts()
+                      if "Error" in t or "Traceback" in t]
+            raise AssertionError(f"{notebook}: Run All stopped with {code_cells - len(done)} cells unrun; "
+                                 f"errors shown: {[f[-300:] for f in failed]}")
         page.wait_for_timeout(500)
-    raise AssertionError(f"{notebook}: not every cell ran within {timeout_s} s: {prompts}")
+    raise AssertionError(f"{notebook}: not every cell ran within {timeout_s} s: {shown}")
 
 
 def save_and_read(page: Any, path: Path) -> dict[str, Any]:
@@ -139,7 +175,7 @@ def open_and_run(browser: Any, url: str, notebook: str) -> Any:
     # A workspace of its own, reset: only this notebook open, nothing restored from an earlier page.
     page.goto(f"{url}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset")
     try:
-        run_all_cells(page, notebook)
+        run_all_cells(page, url, notebook)
     except BaseException:
         screenshot(page, Path(notebook).stem + "_failed")
         page.close()
