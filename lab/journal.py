@@ -11,18 +11,26 @@ from typing import Any, Iterable
 Entry = dict[str, Any]
 
 
-def max_in_flight(entries: Iterable[Entry]) -> int:
-    """The largest number of requests the server was handling at the same moment."""
+def in_flight_steps(entries: Iterable[Entry]) -> list[tuple[float, int]]:
+    """How many requests were in flight after each start and each end: (moment, count), in time order.
+
+    At the same instant an end comes before a start; a request still in flight ends at infinity.
+    """
     events = []
     for e in entries:
         events.append((e["start"], 1))
         events.append((e["end"] if e["end"] is not None else float("inf"), -1))
-    events.sort(key=lambda ev: (ev[0], ev[1]))  # an end before a start at the same instant
-    now = peak = 0
-    for _, step in events:
+    events.sort()
+    steps, now = [], 0
+    for moment, step in events:
         now += step
-        peak = max(peak, now)
-    return peak
+        steps.append((moment, now))
+    return steps
+
+
+def max_in_flight(entries: Iterable[Entry]) -> int:
+    """The largest number of requests the server was handling at the same moment."""
+    return max((count for _, count in in_flight_steps(entries)), default=0)
 
 
 def overlapped(a: Entry, b: Entry) -> bool:

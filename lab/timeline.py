@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .journal import Entry, label
+from .journal import Entry, in_flight_steps, label
 
 COLORS = {"ok": "#2e7d32", "error": "#c62828", "fault": "#ef6c00", "cancelled": "#9e9e9e", None: "#1565c0"}
 NAMES = {"ok": "ok", "error": "error (4xx/5xx)", "fault": "fault", "cancelled": "cancelled", None: "in flight"}
@@ -64,13 +64,11 @@ def in_flight_chart(runs: dict[str, list[Entry]], title: str = "", lines: dict[s
         if not entries:
             continue
         t0 = min(e["start"] for e in entries)
-        events = sorted([(e["start"], 1) for e in entries]
-                        + [(e["end"], -1) for e in entries if e["end"] is not None], key=lambda ev: (ev[0], ev[1]))
-        times, counts, now = [0.0], [0], 0
-        for moment, step in events:
-            now += step
-            times.append(moment - t0)
-            counts.append(now)
+        times, counts = [0.0], [0]
+        for moment, count in in_flight_steps(entries):
+            if moment != float("inf"):  # a request still in flight has no end to draw
+                times.append(moment - t0)
+                counts.append(count)
         ax.step(times, counts, where="post", label=f"{name} (peak {max(counts)})")
     for name, level in (lines or {}).items():
         ax.axhline(level, color="black", linestyle=":", linewidth=1)
