@@ -10,6 +10,7 @@ import ipaddress
 import math
 import signal
 import sys
+from typing import Callable
 
 from .app import create_app
 from .server import raise_open_file_limit, serve
@@ -67,16 +68,40 @@ async def run(args: argparse.Namespace) -> int:
             print(f"fakeapi: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    restore = _stop_on_signals(stop)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"fakeapi listening on http://{host}:{port}", flush=True)
     try:
         await stop.wait()
     finally:
+        restore()
         await runner.cleanup()
     return 0
+
+
+def _stop_on_signals(stop: asyncio.Event) -> Callable[[], None]:
+    """Set `stop` on SIGINT or SIGTERM (and Ctrl-Break on Windows); return a function that undoes it.
+
+    The loop's own signal handlers exist only on POSIX; Windows' event loops raise
+    NotImplementedError, so there a plain signal.signal handler hands the signal to the loop.
+    """
+    loop = asyncio.get_running_loop()
+    signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGBREAK] if hasattr(signal, "SIGBREAK") else [])
+    try:
+        for sig in signals:
+            loop.add_signal_handler(sig, stop.set)
+    except NotImplementedError:
+        previous = {sig: signal.signal(sig, lambda signum, frame: loop.call_soon_threadsafe(stop.set))
+                    for sig in signals}
+
+        def restore() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    else:
+        def restore() -> None:
+            for sig in signals:
+                loop.remove_signal_handler(sig)
+    return restore
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,7 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     if not _is_loopback(args.host):
         print(f"fakeapi: warning: listening on {args.host} exposes this server beyond this machine",
               file=sys.stderr)
-    return asyncio.run(run(args))
+    try:
+        return asyncio.run(run(args))
+    except KeyboardInterrupt:  # Ctrl-C before the handlers above were in place
+        return 0
 
 
 if __name__ == "__main__":

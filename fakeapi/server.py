@@ -11,7 +11,6 @@ import asyncio
 import atexit
 import concurrent.futures
 import math
-import resource
 import threading
 import time
 from typing import Any, Callable, TypeVar
@@ -21,27 +20,42 @@ from aiohttp import web
 from .app import create_app
 from .state import STATE, State
 
+try:
+    import resource  # POSIX only: Windows has no such module
+except ImportError:
+    resource = None  # type: ignore[assignment]
+
 T = TypeVar("T")
 
 # Seconds a stop waits for requests in flight. aiohttp waits twice (for them to finish, then again
 # after failing their body stream) before cancelling a slow handler: a stop costs 2 x this, plus exit.
 SHUTDOWN_TIMEOUT = 0.05
 BACKLOG = 4096  # pending connections; the default 128 drops SYNs when thousands connect at once
+MACOS_OPEN_MAX = 10_240  # <sys/syslimits.h> OPEN_MAX: macOS's ceiling for a soft limit
 OPEN_FILES = 16_384  # a notebook that holds 1,000 requests open uses 2,000 sockets: both ends live in one process
 
 
-def raise_open_file_limit(wanted: int = OPEN_FILES) -> int:
+def raise_open_file_limit(wanted: int = OPEN_FILES) -> int | None:
     """Raise this process's soft limit on open files towards `wanted` (never above the hard limit).
 
-    Many Linux systems start processes with a soft limit of 1,024, which 1,000 concurrent requests
-    to a server in the same process exceed. Raising the soft limit needs no privilege. Returns the
-    limit now in force.
+    Many Linux systems start processes with a soft limit of 1,024 and macOS with 256, which 1,000
+    concurrent requests to a server in the same process exceed. Raising the soft limit needs no
+    privilege. Returns the limit now in force, or None where the platform has no `resource` module
+    (Windows): there is nothing to raise there.
     """
+    if resource is None:
+        return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        return target
+    if soft == resource.RLIM_INFINITY or soft >= target:
+        return soft
+    # macOS refuses a soft limit above OPEN_MAX (10,240) even when the hard limit is unlimited.
+    for attempt in (target, min(target, MACOS_OPEN_MAX)):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (attempt, hard))
+        except (ValueError, OSError):
+            continue
+        return attempt
     return soft
 
 
