@@ -4,8 +4,12 @@ Nothing here hides a concept a lesson teaches: requests are always written out i
 """
 
 from .checks import CheckFailed, NotSolvedYet, Observation, observe, passed
+from .kernel import install_stop_wakeup, notebook_session, still_running, stop_everything
 from .journal import all_overlapped, label, max_in_flight, outcomes, overlapped, show_journal
 from .timeline import in_flight_chart, timeline
 
 __all__ = ["CheckFailed", "NotSolvedYet", "Observation", "all_overlapped", "in_flight_chart", "label",
-           "max_in_flight", "observe", "outcomes", "overlapped", "passed", "show_journal", "timeline"]
+           "max_in_flight", "notebook_session", "observe", "outcomes", "overlapped", "passed", "show_journal",
+           "still_running", "stop_everything", "timeline"]
+
+install_stop_wakeup()  # in a Jupyter kernel: Stop reaches a cell while it awaits (see lab/kernel.py)
