@@ -73,26 +73,28 @@ def _nothing() -> None:
 
 # ---- the notebook's session -----------------------------------------------------------------------
 
-_session: aiohttp.ClientSession | None = None
+_sessions: dict[str, aiohttp.ClientSession] = {}
 _closing: set[asyncio.Task[None]] = set()
 
 
-def notebook_session(**options: Any) -> aiohttp.ClientSession:
+def notebook_session(session: aiohttp.ClientSession | None = None, *, name: str = "session",
+                     **options: Any) -> aiohttp.ClientSession:
     """The notebook's aiohttp session: `session = lab.notebook_session()` in the setup cell.
 
-    Options go to aiohttp.ClientSession. Running the setup cell again closes the previous session
-    (quietly: no "Unclosed client session" warning) before opening a new one. The clean-up cell
-    closes it with `await session.close()`; a request on it after that raises aiohttp's
-    `RuntimeError: Session is closed`: run the setup cell again.
+    Options go to aiohttp.ClientSession; or pass a session built elsewhere. Running the cell again
+    closes the previous session of the same `name` (quietly: no "Unclosed client session" warning)
+    before returning the new one. The clean-up cell closes it with `await session.close()`; a request
+    on it after that raises aiohttp's `RuntimeError: Session is closed`: run the setup cell again.
     """
-    global _session
-    previous, _session = _session, None
-    if previous is not None and not previous.closed:
+    if session is not None and options:
+        raise TypeError(f"pass a session or options for a new one, not both (got {sorted(options)})")
+    previous = _sessions.pop(name, None)
+    if previous is not None and not previous.closed and previous is not session:
         closing = asyncio.get_running_loop().create_task(previous.close())  # kept until done: no warning
         _closing.add(closing)
         closing.add_done_callback(_closing.discard)
-    _session = aiohttp.ClientSession(**options)
-    return _session
+    _sessions[name] = session if session is not None else aiohttp.ClientSession(**options)
+    return _sessions[name]
 
 
 # ---- what is still running ------------------------------------------------------------------------

@@ -228,3 +228,53 @@ def test_playground_widgets_render_and_run(browser: Any, jupyterlab: tuple[str, 
     finally:
         screenshot(page, "12_playground")
         page.close()
+
+
+STOP_NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "execution_count": None, "id": "setup", "metadata": {}, "outputs": [], "source": [
+            "import asyncio\n", "import fakeapi\n", "import lab\n\n",
+            "api = fakeapi.start()\n", "session = lab.notebook_session()\n\n",
+            "async def fetch(i):\n",
+            "    async with session.get(f\"{api.url}/users/{i}?fault=hang\") as response:\n",
+            "        return await response.json()"]},
+        {"cell_type": "code", "execution_count": None, "id": "hang", "metadata": {}, "outputs": [], "source": [
+            "api.clear_journal()\n", "try:\n",
+            "    await asyncio.gather(*(fetch(i) for i in (1, 2, 3)))\n", "finally:\n",
+            "    await api.wait_idle()\n", "    print('journal:', lab.outcomes(api.journal()))"]},
+    ],
+    "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def test_stop_ends_a_cell_awaiting_hanging_requests(browser: Any, jupyterlab: tuple[str, Path]) -> None:
+    """JupyterLab's Stop button on a cell awaiting three requests that never answer: the cell ends."""
+    url, folder = jupyterlab
+    notebook = "stop_a_hanging_cell.ipynb"
+    (folder / notebook).write_text(json.dumps(STOP_NOTEBOOK))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/workspaces/stop/tree/{notebook}?reset")
+    try:
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        assert wait_until(lambda: kernels_idle(url), 60, page), "the notebook's kernel did not start"
+        for _ in range(3):  # a menu click can land before the menu is ready on a loaded machine
+            menu(page, "Run", "Run All Cells")
+            if wait_until(lambda: prompts(page)[-1:] == ["[*]:"] and prompts(page)[0] not in ("[ ]:", "[*]:"),
+                          15, page):
+                break
+            page.keyboard.press("Escape")
+        else:
+            raise AssertionError(f"the hanging cell never started: prompts {prompts(page)}")
+        page.wait_for_timeout(1000)  # the requests are out and hanging; nothing will wake the loop
+        assert prompts(page)[-1] == "[*]:" and not kernels_idle(url)
+        page.locator(".jp-NotebookPanel-toolbar [data-jp-item-name='interrupt']").first.click()
+        assert wait_until(lambda: kernels_idle(url), 10, page), "Stop did not end the cell within 10 s"
+        assert wait_until(lambda: "journal:" in page.locator(".jp-CodeCell").last.inner_text(), 10, page)
+        shown = page.locator(".jp-CodeCell").last.locator(".jp-OutputArea").inner_text()
+        assert "journal: {'cancelled': 3}" in shown, shown
+        assert "CancelledError" in shown or "KeyboardInterrupt" in shown, shown
+        assert re.fullmatch(r"\[\d+\]:", prompts(page)[-1]), prompts(page)
+    finally:
+        screenshot(page, "stop_a_hanging_cell")
+        page.close()

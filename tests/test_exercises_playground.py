@@ -1,12 +1,15 @@
-"""The 12_playground check accepts the solution and names each typical mistake."""
+"""The 12_playground check accepts every correct way to write my_strategy and names each typical mistake."""
 
 import asyncio
 
 import pytest
+from exercise_harness import assert_hint, assert_passes
 
 from lab import playground
 from lab.checks import CheckFailed, NotSolvedYet
 from lab.exercises.playground import check_my_strategy
+
+STRATEGIES_BEFORE = dict(playground.STRATEGIES)
 
 
 async def solution(jobs, k):
@@ -17,6 +20,55 @@ async def solution(jobs, k):
             return await job()
 
     return await asyncio.gather(*(limited(job) for job in jobs), return_exceptions=True)
+
+
+async def taskgroup_keeping_failures(jobs, k):
+    limit = asyncio.Semaphore(k)
+
+    async def limited(job):
+        async with limit:
+            try:
+                return await job()
+            except Exception as exc:  # kept as a result, so the TaskGroup never cancels the others
+                return exc
+
+    async with asyncio.TaskGroup() as tg:
+        tasks = [tg.create_task(limited(job)) for job in jobs]
+    return [task.result() for task in tasks]
+
+
+async def k_workers(jobs, k):
+    results = [None] * len(jobs)
+    queue = asyncio.Queue()
+    for i, job in enumerate(jobs):
+        queue.put_nowait((i, job))
+
+    async def worker():
+        while not queue.empty():
+            i, job = queue.get_nowait()
+            try:
+                results[i] = await job()
+            except Exception as exc:
+                results[i] = exc
+
+    await asyncio.gather(*(worker() for _ in range(k)))
+    return results
+
+
+async def tasks_then_wait(jobs, k):
+    limit = asyncio.Semaphore(k)
+
+    async def limited(job):
+        async with limit:
+            return await job()
+
+    tasks = [asyncio.create_task(limited(job)) for job in jobs]
+    await asyncio.wait(tasks)
+    return [task.exception() or task.result() for task in tasks]
+
+
+async def returns_a_tuple(jobs, k):
+    return tuple(await solution(jobs, k))
 
 
 async def sequential(jobs, k):
@@ -105,11 +157,11 @@ async def not_written(jobs, k):
     raise NotImplementedError
 
 
-def test_solution_passes(capsys):
-    asyncio.run(check_my_strategy(solution))
-    out = capsys.readouterr().out
-    assert "8 requests, never more than 3 in flight; request #2 failed and its ClientResponseError came back" in out
-    assert "my_strategy" not in playground.STRATEGIES and "my_strategy" not in playground.STRATEGY_NAMES
+@pytest.mark.parametrize("answer", [solution, taskgroup_keeping_failures, k_workers, tasks_then_wait, returns_a_tuple])
+def test_every_correct_answer_passes(answer):
+    assert_passes(check_my_strategy, answer,
+                  "8 requests, never more than 3 in flight; request #2 failed and its ClientResponseError came back")
+    assert playground.STRATEGIES == STRATEGIES_BEFORE  # passed in, never registered
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -127,16 +179,12 @@ def test_solution_passes(capsys):
     (returns_early, "requests had not finished when returns_early returned"),
 ])
 def test_wrong_answers_get_their_hint(wrong, hint):
-    with pytest.raises(CheckFailed) as failure:
-        asyncio.run(check_my_strategy(wrong))
-    assert hint in str(failure.value)
-    assert "my_strategy" not in playground.STRATEGIES
+    assert_hint(check_my_strategy, wrong, CheckFailed, hint)
+    assert playground.STRATEGIES == STRATEGIES_BEFORE
 
 
 def test_not_written_yet():
-    with pytest.raises(NotSolvedYet, match="not_written is not written yet"):
-        asyncio.run(check_my_strategy(not_written))
-    assert "my_strategy" not in playground.STRATEGIES
+    assert_hint(check_my_strategy, not_written, NotSolvedYet, "not_written is not written yet")
 
 
 def test_plain_function_is_refused():

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import inspect
 
 import pytest
 
 import fakeapi
+import lab.playground.runner
+import lab.playground.strategies
 from lab.journal import outcomes
-from lab.playground import STRATEGIES, Playground, Run, Settings, run_batch
+from lab.playground import STRATEGIES, STRATEGY_CODE, Playground, Run, Settings, code_of, run_batch
 
 
 def batch(**settings):
@@ -143,3 +147,53 @@ def test_the_widgets_run_the_same_code_path_as_the_button():
         assert {"playground", "playground-run", "playground-stop", "playground-timeline", "playground-summary"} <= classes
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("key", sorted(STRATEGIES))
+def test_the_code_shown_is_the_code_that_runs(key):
+    """The menu shows code_of(the strategy the runner calls); compiled, it names what the function names."""
+    strategy = Settings(strategy=key).function()
+    assert strategy is STRATEGIES[key] and STRATEGY_CODE[key] == code_of(strategy)
+    shown = next(c for c in compile(STRATEGY_CODE[key], "<shown>", "exec").co_consts if hasattr(c, "co_names"))
+    assert (shown.co_name, shown.co_names, shown.co_varnames) == \
+        (strategy.__code__.co_name, strategy.__code__.co_names, strategy.__code__.co_varnames)
+
+    async def scenario():
+        playground = Playground()
+        playground.strategy.value = key
+        assert html.escape(code_of(strategy)) in playground.code.value
+
+    asyncio.run(scenario())
+
+
+def test_the_layers_stay_apart():
+    """The strategies and the runner import no widgets; only the widget layer does."""
+    for module in (lab.playground.strategies, lab.playground.runner):
+        source = inspect.getsource(module)
+        assert "ipywidgets" not in source and "IPython" not in source, module.__name__
+
+
+async def mine(jobs, k):
+    return await asyncio.gather(*(job() for job in jobs[:2]))
+
+
+def test_a_strategy_of_your_own_is_passed_in_not_registered():
+    before = dict(STRATEGIES)
+    summary = batch(strategy=mine, n=4, latency=0.05)
+    assert summary.count("ok") == 2 and summary.count("not started") == 2
+    assert str(summary).startswith("mine: 4 requests of 0.05 s")
+    assert STRATEGIES == before
+
+    async def scenario():
+        playground = Playground(strategies={"mine": mine})
+        assert ("mine (yours)", "mine") in playground.strategy.options
+        playground.strategy.value = "mine"
+        assert "async def mine(jobs, k):" in playground.code.value
+        summary = await playground.run(strategy="mine", n=3, latency=0.05)
+        assert summary.count("ok") == 2 and STRATEGIES == before
+        with pytest.raises(ValueError, match="strategy must be one of"):
+            playground.start(strategy="yours")
+
+    asyncio.run(scenario())
+    with pytest.raises(ValueError, match="a strategy is an `async def` function"):
+        Settings(strategy=lambda jobs, k: None)

@@ -1,8 +1,8 @@
 """Checks for 12_playground.
 
-The learner's strategy runs through the playground's own machinery: it is put in
-`lab.playground.STRATEGIES` for the length of the check (as "On your own" suggests), and
-`run_batch` fires a batch with it against fakeapi, the same way the Run button does. Each job
+The learner's strategy runs through the playground's own machinery: it is passed to
+`run_batch` (`Settings(strategy=...)`), which fires a batch with it against fakeapi, the same way
+the Run button does. Each job
 is wrapped so that it returns its request number when its request succeeds: that makes the
 order of the learner's results visible. The answer is judged from the server's journal and
 from what each request was doing at the moment the strategy returned.
@@ -14,15 +14,13 @@ import functools
 import inspect
 from typing import Any, Awaitable, Callable
 
-import fakeapi
 from lab import playground
-from lab.checks import CheckFailed, observe, passed
+from lab.checks import CheckFailed, check_server, observe, passed
 
-KEY = "my_strategy"
 N, K = 8, 3
 # Seed 16 makes request #2 fail (500), and request #0 (0.28 s) finish after #1, #2 and #3:
 # an answer that collects results as they finish puts them in another order.
-SETTINGS = dict(strategy=KEY, n=N, latency=0.1, jitter=0.2, fail_rate=0.25, seed=16, k=K)
+SETTINGS = dict(n=N, latency=0.1, jitter=0.2, fail_rate=0.25, seed=16, k=K)
 
 Strategy = Callable[[list[playground.Job], int], Awaitable[Any]]
 
@@ -50,7 +48,7 @@ async def check_my_strategy(my_strategy: Strategy) -> None:
     name = getattr(my_strategy, "__name__", repr(my_strategy))
     if not inspect.iscoroutinefunction(my_strategy):
         raise CheckFailed(f"{name} should be defined with `async def`, so that it can await the jobs.")
-    api = fakeapi.start()
+    api = check_server()  # observe reads this server's journal
     attempt = _Attempt()
 
     async def strategy(jobs: list[playground.Job], k: int) -> None:
@@ -63,20 +61,18 @@ async def check_my_strategy(my_strategy: Strategy) -> None:
             assert attempt.run is not None
             attempt.outcomes_at_return = list(attempt.run.outcomes)
 
+    strategy.__name__ = name  # the summary calls it by the learner's name
+
     @functools.wraps(my_strategy)
     async def run_it() -> playground.Summary:
-        playground.STRATEGIES[KEY] = strategy
-        playground.STRATEGY_NAMES[KEY] = f"your {name}"
-        try:
-            attempt.run = playground.Run(playground.Settings(**SETTINGS))
-            summary = await playground.run_batch(attempt.run, api)
-        finally:
-            del playground.STRATEGIES[KEY], playground.STRATEGY_NAMES[KEY]
+        attempt.run = playground.Run(playground.Settings(strategy=strategy, **SETTINGS))
+        summary = await playground.run_batch(attempt.run, api)
         if isinstance(attempt.error, NotImplementedError):
             raise attempt.error  # observe turns it into NotSolvedYet
         return summary
 
-    seen = await observe(run_it)
+    seen = await observe(run_it, deadline=10.0)
+    seen.loop_problems("Await every job, and return once they are all over.")
     if seen.error is not None:
         raise seen.error  # the check's own machinery failed, not the learner's strategy
     outcomes_at_return = attempt.outcomes_at_return
