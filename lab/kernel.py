@@ -123,6 +123,10 @@ def _describe(task: asyncio.Task[Any]) -> str:
     return f"{name}()"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _count(tasks: list[asyncio.Task[Any]]) -> str:
     """'2 × fetch(), notify()': how many tasks run each coroutine function."""
     counts: dict[str, int] = {}
@@ -151,8 +155,8 @@ class StillRunning:
     def __str__(self) -> str:
         if not self:
             return "nothing is running"
-        return (f"{len(self.tasks)} task(s) running" + (f": {_count(self.tasks)}" if self.tasks else "")
-                + f"; {self.requests_in_flight} request(s) in flight on the server")
+        return (f"{_plural(len(self.tasks), 'task')} running" + (f": {_count(self.tasks)}" if self.tasks else "")
+                + f"; {_plural(self.requests_in_flight, 'request')} in flight on the server")
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))

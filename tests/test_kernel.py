@@ -173,7 +173,7 @@ def test_still_running_lists_what_a_cell_left_behind_and_stop_everything_ends_it
     kernel.ok("left = [asyncio.ensure_future(fetch(i, 'fault=hang')) for i in (1, 2)]\n"
               "while api.stats()['in_flight'] < 2:\n    await asyncio.sleep(0.01)")
     assert kernel.ok("print(lab.still_running())").strip() == \
-        "2 task(s) running: 2 × fetch(); 2 request(s) in flight on the server"
+        "2 tasks running: 2 × fetch(); 2 requests in flight on the server"
     assert kernel.ok("print(await lab.stop_everything())").splitlines() == \
         ["cancelled: 2 × fetch()", "nothing is running"]
     assert kernel.ok("print(lab.outcomes(api.journal()), [t.cancelled() for t in left])").strip() == \
