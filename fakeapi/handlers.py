@@ -1,54 +1,34 @@
-"""Resource handlers. Each reads like the spec: parse, look up, answer.
+"""The handlers. Each reads like the spec: parse, look up, answer.
 
-Handlers never sleep and never fail on purpose: latency and chaos are added around
-them by chaos.py, the same way for every route. A handler that needs more (a latency of its own,
-a forced status, a side effect) says so on the Answer it returns.
+Handlers never sleep and never fail on purpose: latency and chaos are added around the
+resource handlers by lifecycle.py, the same way for every route. A handler that needs more
+(a latency of its own, a forced status, a side effect) says so on the Answer it returns.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
-from .params import BadParam, parse_delay, parse_id, parse_int, parse_status
+from .answers import BODY_ALLOWED, BadParam, NotFound, ok
+from .params import BODY_LIMIT, CODE, ID, LIMIT, SECONDS, SINCE, USER, parse, query_value
 from .state import STATE
 
 
-class NotFound(Exception):
-    """Answered as 404 with a JSON body naming what was missing."""
-
-
-class Answer(web.Response):
-    """A JSON answer, carrying what its handler tells the chaos layer (chaos.py) about the request."""
-
-    latency: float | None = None  # /delay/{seconds}: the path's delay replaces the default latency
-    forced_status: int | None = None  # /status/{code}
-    commit: Callable[[], None] | None = None  # POST: store the side effect once the latency has passed
-
-
-def ok(payload: Any, status: int = 200) -> Answer:
-    return Answer(text=json.dumps(payload), status=status, content_type="application/json")
-
-
-def error(status: int, message: str, **extra: Any) -> Answer:
-    return ok({"error": message, "status": status, **extra}, status=status)
-
-
 def _user_id(request: web.Request) -> int:
-    user_id = parse_id("id", request.match_info["id"])
+    user_id = parse(ID, request.match_info["id"])
     if user_id not in request.app[STATE].data.users:
         raise NotFound(f"no user with id {user_id}")
     return user_id
 
 
 def _user_filter(request: web.Request) -> int | None:
-    raw = request.query.get("user")
-    if raw is None:
+    user_id = query_value(request, USER)
+    if user_id is None:
         return None
-    user_id = parse_id("user", raw)
     if user_id not in request.app[STATE].data.users:
         raise NotFound(f"no user with id {user_id}")
     return user_id
@@ -59,7 +39,7 @@ def _by_user(rows: list[dict[str, Any]], user_id: int | None) -> list[dict[str, 
 
 
 def _one(table: dict[int, dict[str, Any]], request: web.Request, kind: str) -> dict[str, Any]:
-    item_id = parse_id("id", request.match_info["id"])
+    item_id = parse(ID, request.match_info["id"])
     if item_id not in table:
         raise NotFound(f"no {kind} with id {item_id}")
     return table[item_id]
@@ -75,10 +55,8 @@ async def get_user(request: web.Request) -> web.Response:
 
 async def get_user_orders(request: web.Request) -> web.Response:
     orders = request.app[STATE].data.user_orders(_user_id(request))
-    raw_limit = request.query.get("limit")
-    if raw_limit is not None:
-        orders = orders[: parse_int("limit", raw_limit, 1, 100)]
-    return ok(orders)
+    limit = query_value(request, LIMIT)
+    return ok(orders if limit is None else orders[:limit])
 
 
 async def get_user_settings(request: web.Request) -> web.Response:
@@ -124,12 +102,7 @@ async def create_notification(request: web.Request) -> web.Response:
     work, the client cannot tell): that is why retrying a POST can double it. A request
     the client abandons before the latency is over stores nothing.
     """
-    try:
-        body = json.loads(await request.read() or b"null")
-    except ValueError:
-        raise BadParam("body", "body must be a JSON object, for example {\"message\": \"hi\"}", "a JSON object") from None
-    if not isinstance(body, dict):
-        raise BadParam("body", "body must be a JSON object, for example {\"message\": \"hi\"}", "a JSON object")
+    body = await _json_body(request)
     message = body.get("message")
     if not isinstance(message, str) or not message:
         raise BadParam("message", "message must be a non-empty string", "a non-empty string")
@@ -144,6 +117,29 @@ async def create_notification(request: web.Request) -> web.Response:
     return answer
 
 
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    """The POST body as a JSON object, or BadParam naming `body` (413 for one over BODY_LIMIT)."""
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise BadParam("body", f"body must be at most {BODY_LIMIT} bytes", f"at most {BODY_LIMIT} bytes",
+                       status=413, close=True) from None
+    except web.RequestPayloadError:  # an undecodable Content-Encoding, a broken chunk
+        request.content.feed_eof()  # so aiohttp does not read on after the answer: the connection closes
+        encoding = request.headers.get("Content-Encoding")
+        how = f"with Content-Encoding: {encoding}" if encoding else "(a broken chunked body)"
+        raise BadParam("body", f"body could not be decoded {how}", BODY_ALLOWED, close=True) from None
+    try:
+        body = json.loads(raw or b"null")
+    except RecursionError:
+        raise BadParam("body", "body must be a JSON object nested less deeply", BODY_ALLOWED) from None
+    except ValueError:  # not JSON, or not UTF-8
+        raise BadParam("body", f"body must be {BODY_ALLOWED}", BODY_ALLOWED) from None
+    if not isinstance(body, dict):
+        raise BadParam("body", f"body must be {BODY_ALLOWED}", BODY_ALLOWED)
+    return body
+
+
 async def clear_notifications(request: web.Request) -> web.Response:
     request.app[STATE].clear_notifications()
     return web.Response(status=204)
@@ -151,7 +147,7 @@ async def clear_notifications(request: web.Request) -> web.Response:
 
 async def delay(request: web.Request) -> web.Response:
     """httpbin-compatible: answer after {seconds} (0 to 30; more is a 400, never silently capped)."""
-    seconds = parse_delay(request.match_info["seconds"], param="seconds")
+    seconds = parse(SECONDS, request.match_info["seconds"])
     answer = ok({"delay": seconds, "args": dict(request.query), "url": str(request.url)})
     answer.latency = seconds
     return answer
@@ -159,14 +155,19 @@ async def delay(request: web.Request) -> web.Response:
 
 async def status(request: web.Request) -> web.Response:
     """httpbin-compatible: answer with status {code} (200 to 599)."""
-    code = parse_status(request.match_info["code"], param="code")
+    code = parse(CODE, request.match_info["code"])
     answer = ok({"status": code})
     answer.forced_status = code
     return answer
 
 
 async def get_journal(request: web.Request) -> web.Response:
-    return ok(request.app[STATE].journal.snapshot())
+    """Every entry; with ?since=N only those that started or ended after change N. Header Journal-Seq: the latest."""
+    since = query_value(request, SINCE)
+    journal = request.app[STATE].journal
+    answer = ok(journal.read(since))
+    answer.headers["Journal-Seq"] = str(journal.seq)
+    return answer
 
 
 async def clear_journal(request: web.Request) -> web.Response:

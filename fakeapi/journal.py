@@ -3,6 +3,12 @@
 It is the lab's proof of what happened: which requests overlapped (their [start, end]
 intervals), how many were in flight at once, and which the client abandoned (`cancelled`).
 A ring buffer of JOURNAL_SIZE entries keeps memory flat under any load.
+
+Sequence numbers: the journal counts its changes, from 1 over the server's life (a clear
+does not restart the count). A request's start is one change and its end another: an entry's
+`id` is the number of its start, its `seq` the number of its latest change (its end, once it
+has ended). So `read(since=n)` returns every entry that started or ended after change n, and
+`entry["id"] > n` tells which of them started after it.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ OK, ERROR, FAULT, CANCELLED = "ok", "error", "fault", "cancelled"
 
 
 class Entry:
-    __slots__ = ("id", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end")
+    __slots__ = ("id", "seq", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end")
 
-    def __init__(self, id: int, method: str, path: str, query: str, route: str | None, start: float) -> None:
-        self.id = id
+    def __init__(self, seq: int, method: str, path: str, query: str, route: str | None, start: float) -> None:
+        self.id = seq
+        self.seq = seq
         self.method = method
         self.path = path
         self.query = query  # the raw query string: parsed only when the journal is read
@@ -39,7 +46,7 @@ class Entry:
 
 
 def query_dict(query_string: str) -> dict[str, str]:
-    """A query string as a dict, the first value of a repeated name winning (as aiohttp's request.query[name])."""
+    """A query string as a dict (a repeated name is answered 400; here its first value is kept)."""
     query: dict[str, str] = {}
     for name, value in parse_qsl(query_string, keep_blank_values=True):
         query.setdefault(name, value)
@@ -52,11 +59,11 @@ class Journal:
         self.requests = 0  # recorded since the last clear, including those the ring buffer dropped
         self.in_flight = 0
         self.max_in_flight = 0
-        self._next_id = 1
+        self.seq = 0  # the number of the latest change (a start or an end); never restarted
 
     def open(self, method: str, path: str, query: str, route: str | None) -> Entry:
-        entry = Entry(self._next_id, method, path, query, route, time.monotonic())
-        self._next_id += 1
+        self.seq += 1
+        entry = Entry(self.seq, method, path, query, route, time.monotonic())
         self.entries.append(entry)
         self.requests += 1
         self.in_flight += 1
@@ -69,6 +76,8 @@ class Journal:
         entry.outcome = outcome
         entry.status = status
         entry.fault = fault
+        self.seq += 1
+        entry.seq = self.seq
         self.in_flight -= 1
 
     def clear(self) -> None:
@@ -77,8 +86,13 @@ class Journal:
         self.requests = 0
         self.max_in_flight = self.in_flight
 
-    def snapshot(self) -> list[dict[str, Any]]:
-        return [entry.as_json() for entry in self.entries]
+    def read(self, since: int | None = None) -> list[dict[str, Any]]:
+        """Every entry, oldest first; with `since`, only those that started or ended after change `since`."""
+        if since is None:
+            return [entry.as_json() for entry in self.entries]
+        if since >= self.seq:
+            return []
+        return [entry.as_json() for entry in self.entries if entry.seq > since]
 
     def stats(self) -> dict[str, Any]:
         outcomes: dict[str, int] = {}

@@ -1,75 +1,92 @@
-"""GET /openapi.json: an OpenAPI 3 document built from the route table, so it cannot drift."""
+"""GET /openapi.json: an OpenAPI 3 document built from the route table and the parameter table.
+
+Nothing here is written twice: every parameter's schema and bounds come from its `Param` row
+(fakeapi/params.py), every route from ROUTES, so the document cannot drift from the server.
+"""
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .params import FAULTS, MAX_DELAY
-
-if TYPE_CHECKING:
-    from .app import Route
-
-CHAOS_DOCS: dict[str, tuple[dict[str, Any], str]] = {
-    "delay": ({"type": "number", "minimum": 0, "maximum": MAX_DELAY},
-              "Seconds to wait before answering; replaces the route's default latency."),
-    "jitter": ({"type": "number", "minimum": 0, "maximum": 10},
-               "Extra random seconds, drawn from [0, jitter); reproducible with seed."),
-    "seed": ({"type": "integer", "minimum": 0},
-             "Seed of the random draws (jitter, fail_rate). Draws depend on seed, URL and how often that URL was seen."),
-    "status": ({"type": "integer", "minimum": 200, "maximum": 599}, "Answer with this status and a JSON body."),
-    "fail_rate": ({"type": "number", "minimum": 0, "maximum": 1},
-                  "Share of requests that answer 500; deterministic for a given seed."),
-    "fault": ({"type": "string", "enum": list(FAULTS)},
-              "reset: TCP reset; close: closed with no response; malformed: 200 with invalid JSON; "
-              "hang: no response until the client gives up; slow: the body dribbled out over `delay` seconds."),
-    "max_concurrent": ({"type": "integer", "minimum": 1},
-                       "When this many requests are already in flight on the route, answer 429 with Retry-After."),
-}
+from .answers import NO_BODY_STATUSES
+from .params import CHAOS_PARAMS, MESSAGE
+from .typedefs import Param, Route
 
 ERROR_SCHEMA = {
     "type": "object",
-    "properties": {"error": {"type": "string"}, "param": {"type": "string"}, "allowed": {}},
-    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                   "param": {"type": "string"}, "allowed": {}},
+    "required": ["error", "status"],
+}
+ENTRY_SCHEMA = {
+    "type": "object",
+    "required": ["id", "seq", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end"],
+    "properties": {
+        "id": {"type": "integer"}, "seq": {"type": "integer"}, "method": {"type": "string"},
+        "path": {"type": "string"}, "query": {"type": "object"}, "route": {"type": "string", "nullable": True},
+        "status": {"type": "integer", "nullable": True},
+        "outcome": {"type": "string", "enum": ["ok", "error", "fault", "cancelled"], "nullable": True},
+        "fault": {"type": "string", "nullable": True}, "start": {"type": "number"},
+        "end": {"type": "number", "nullable": True},
+    },
 }
 
 
-def _path_params(path: str) -> list[dict[str, Any]]:
-    params = []
-    for name in re.findall(r"{(\w+)}", path):
-        schema = {"type": "number"} if name == "seconds" else {"type": "integer"}
-        params.append({"name": name, "in": "path", "required": True, "schema": schema})
-    return params
+def _json(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema or {}}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(description, ERROR_SCHEMA)
+
+
+def _parameter(param: Param) -> dict[str, Any]:
+    return {"name": param.name, "in": param.where, "required": param.where == "path", "schema": param.schema(),
+            "description": param.description}
+
+
+def _resource_responses(route: Route) -> dict[str, Any]:
+    created = route.method == "POST"
+    responses: dict[str, Any] = {
+        "201" if created else "200": _json("Created" if created else "OK"),
+        "400": _error("A parameter (or the body) is malformed, repeated or unknown; the body names it"),
+        "404": _error("No such resource (an id, or the user of a `user=` filter)"
+                      if route.path_params or route.params else "Never, unless forced with status=404"),
+        "429": {**_error("max_concurrent: too many requests in flight on this route"),
+                "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}},
+        "500": _error("fail_rate: an injected failure"),
+        **{str(code): {"description": f"Forced with status={code}: no body"} for code in NO_BODY_STATUSES},
+        "default": {"description": "A status forced with status= (200 to 599; JSON body except for 204, 205 "
+                                   "and 304), or the fault malformed (200 with half a body)",
+                    "content": {"application/json": {"schema": {}}}},
+    }
+    if created:
+        responses["413"] = _error("The body is over the size limit; param is body")
+    return responses
 
 
 def _operation(route: Route) -> dict[str, Any]:
-    params = _path_params(route.path)
-    for name, text in route.params.items():
-        params.append({"name": name, "in": "query", "required": False, "schema": {"type": "integer"},
-                       "description": text})
-    if not route.internal:
-        for name, (schema, text) in CHAOS_DOCS.items():
-            params.append({"name": name, "in": "query", "required": False, "schema": schema, "description": text})
-    description = route.summary
-    if not route.internal:
-        description += f". Default latency {route.latency:g} s (times latency_scale)."
-    responses: dict[str, Any] = {
-        "200": {"description": "OK", "content": {"application/json": {}}},
-        "400": {"description": "A parameter is malformed; the body names it",
-                "content": {"application/json": {"schema": ERROR_SCHEMA}}},
-    }
-    if route.method == "POST":
-        responses["201"] = responses.pop("200") | {"description": "Created"}
-    if "{" in route.path:
-        responses["404"] = {"description": "No such id", "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-    if route.method == "DELETE":
-        responses = {"204": {"description": "Cleared"}}
+    params = [_parameter(p) for p in (*route.path_params, *route.params)]
+    if route.internal:
+        responses: dict[str, Any] = {"200": _json("OK")}
+        if route.path == "/_journal" and route.method == "GET":
+            responses["200"] = {**_json("The entries, oldest first", {"type": "array", "items": ENTRY_SCHEMA}),
+                                "headers": {"Journal-Seq": {"schema": {"type": "integer"},
+                                                            "description": "the journal's latest change number"}}}
+        if route.method == "DELETE":
+            responses = {"204": {"description": "Cleared"}}
+        responses["400"] = _error("An unknown, repeated or malformed parameter; the body names it")
+        description = route.summary + ". A control route: not journaled, no chaos."
+    else:
+        params += [_parameter(p) for p in CHAOS_PARAMS]
+        responses = _resource_responses(route)
+        description = f"{route.summary}. Default latency {route.latency:g} s (times latency_scale)."
     operation: dict[str, Any] = {"summary": route.summary, "description": description,
                                  "parameters": params, "responses": responses}
     if route.method == "POST":
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["message"],
-            "properties": {"message": {"type": "string"}, "user": {"type": "integer"}}}}}}
+            "type": "object", "required": [MESSAGE.name],
+            "properties": {MESSAGE.name: MESSAGE.schema(), "user": {"type": "integer", "nullable": True}}}}}}
     return operation
 
 
@@ -79,8 +96,9 @@ def openapi_document(routes: list[Route]) -> dict[str, Any]:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
     return {
         "openapi": "3.0.3",
-        "info": {"title": "fakeapi", "version": "1.0",
+        "info": {"title": "fakeapi", "version": "1.1",
                  "description": "The asyncio lab's local fake API: resources, chaos by query parameter, "
-                                "and a journal of every request."},
+                                "and a journal of every request. Every error body is JSON: "
+                                "{\"error\": sentence, \"status\": code, ...}."},
         "paths": paths,
     }

@@ -1,33 +1,74 @@
-"""Parsing helpers: each turns one raw query value into a typed value or raises BadParam.
+"""Every parameter fakeapi takes, in one table, and the parser that reads it.
 
-Handlers never parse by hand. A BadParam is turned into one answer in one place
-(chaos.observed): 400 with JSON {"error", "param", "allowed"}.
+The parser (`parse`, `parse_chaos`), GET /openapi.json (openapi.py), the table in docs/fakeapi.md
+(tests/test_fakeapi_params.py checks it equals `markdown_table()`) and the tests all read
+these `Param` rows, so their names, bounds and messages cannot drift apart.
+
+Handlers never parse by hand: a value that is malformed, out of range, repeated or unknown
+raises BadParam, which the request's lifecycle answers with 400 naming the parameter.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
+
+from aiohttp import web
+
+from .answers import BadParam
+from .typedefs import Param, Route
 
 FAULTS = ("reset", "close", "malformed", "hang", "slow")
 MAX_DELAY = 30.0
+MAX_SEED = 2**63 - 1
+MAX_CONCURRENT = 100_000
+BODY_LIMIT = 1024**2  # aiohttp's default client_max_size: a bigger POST body is a 413
+
+# ---- the chaos parameters, on every resource route -----------------------------------------
+
+CHAOS_PARAMS: tuple[Param, ...] = (
+    Param("delay", "number", "Seconds to wait before answering; replaces the route's default latency.",
+          0, MAX_DELAY, " (seconds)"),
+    Param("jitter", "number", "Extra random seconds, drawn from [0, jitter); reproducible with seed.",
+          0, 10, " (seconds)"),
+    Param("seed", "integer", "Seed of the random draws (jitter, fail_rate); default: the server's seed. "
+          "Draws depend on the seed, the URL and how often that URL was seen.", 0, MAX_SEED),
+    Param("status", "integer", "Answer with this status and a JSON body (none for 204, 205, 304).", 200, 599),
+    Param("fail_rate", "number", "Share of requests that answer 500; deterministic for a given seed.", 0, 1),
+    Param("fault", "choice", "reset: TCP reset; close: closed with no response; malformed: 200 with invalid JSON; "
+          "hang: no response until the client gives up; slow: the body dribbled out over the latency.",
+          choices=FAULTS),
+    Param("max_concurrent", "integer", "When this many requests are already in flight on the route, "
+          "answer 429 with Retry-After: 1.", 1, MAX_CONCURRENT),
+)
+CHAOS_NAMES = frozenset(param.name for param in CHAOS_PARAMS)
+BY_NAME = {param.name: param for param in CHAOS_PARAMS}
+
+# ---- the routes' own parameters --------------------------------------------------------------
+
+ID = Param("id", "id", "The resource's id; ids 1 to 10 exist.", where="path")
+SECONDS = Param("seconds", "number", "Seconds to wait before answering.", 0, MAX_DELAY, " (seconds)", where="path")
+CODE = Param("code", "integer", "The status to answer with.", 200, 599, where="path")
+LIMIT = Param("limit", "integer", "How many orders to return (not to be confused with max_concurrent).", 1, 100)
+USER = Param("user", "id", "Only the rows of this user id (404 if there is no such user).")
+SINCE = Param("since", "integer", "Only the entries whose seq is above this (0: all).", 0, MAX_SEED)
+MESSAGE = Param("message", "string", "The notification's text.", where="body")
+
 # Plain ASCII numbers only: Python's int() and float() also take "1_0", " 1" and non-ASCII digits.
 INT_RE = re.compile(r"[+-]?[0-9]+")
 FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # so nan and inf are refused too
+PLACEHOLDER_RE = re.compile(r"\{(\w*)\}")
 
 
-class BadParam(Exception):
-    """A request parameter was missing, not a number, out of range or unknown."""
-
-    def __init__(self, param: str, error: str, allowed: Any) -> None:
-        super().__init__(error)
-        self.param = param
-        self.error = error
-        self.allowed = allowed
-
-    def as_json(self) -> dict[str, Any]:
-        return {"error": self.error, "param": self.param, "allowed": self.allowed}
+def f_string_hint(raw: str) -> str:
+    """' (a literal {user_id}: ...)' when a value holds an unfilled placeholder, else ''."""
+    match = PLACEHOLDER_RE.search(raw)
+    if match is None:
+        return ""
+    return (f" (a literal {match.group(0)}: did you forget the f of an f-string? "
+            f"f\"...{match.group(0)}\" puts the value of {match.group(1) or 'the expression'} there)")
 
 
 def _int(raw: str) -> int | None:
@@ -40,44 +81,96 @@ def _int(raw: str) -> int | None:
         return None
 
 
-def parse_float(param: str, raw: str, lo: float, hi: float, unit: str = "") -> float:
-    allowed = f"a number from {lo:g} to {hi:g}{unit}"
-    if not FLOAT_RE.fullmatch(raw):
-        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
-    value = float(raw)
-    if not math.isfinite(value) or not lo <= value <= hi:
-        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
-    return value
+def parse(param: Param, raw: str) -> Any:
+    """The value of `param` in `raw`, or BadParam naming it."""
+    kind = param.kind
+    if kind == "number":
+        value: Any = float(raw) if FLOAT_RE.fullmatch(raw) else math.nan
+        if math.isfinite(value) and param.lo <= value <= param.hi:
+            return value
+    elif kind == "choice":
+        if raw in param.choices:
+            return raw
+    else:  # integer, id
+        value = _int(raw)
+        if value is not None and (kind == "id" or param.lo <= value <= param.hi):
+            return value
+    raise BadParam(param.name, param.error(raw) + f_string_hint(raw), param.allowed)
 
 
-def parse_int(param: str, raw: str, lo: int, hi: int) -> int:
-    allowed = f"a whole number from {lo} to {hi}"
-    value = _int(raw)
-    if value is None:
-        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
-    if not lo <= value <= hi:
-        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
-    return value
+def query_value(request: web.Request, param: Param) -> Any:
+    """The parsed value of a query parameter that is not a chaos one (None if absent)."""
+    raw = request.query.get(param.name)
+    return None if raw is None else parse(param, raw)
 
 
-def parse_id(param: str, raw: str) -> int:
-    """An id in a path or a filter: any whole number parses (a missing one is a 404 later)."""
-    allowed = "a whole number, for example 1"
-    value = _int(raw)
-    if value is None:
-        raise BadParam(param, f"{param} must be {allowed}, got {raw!r}", allowed)
-    return value
+def repeated(name: str, allowed: Any) -> BadParam:
+    return BadParam(name, f"{name} is given more than once: give it once", allowed)
 
 
-def parse_delay(raw: str, param: str = "delay") -> float:
-    return parse_float(param, raw, 0.0, MAX_DELAY, " (seconds)")
+def check_query(request: web.Request, route: Route) -> None:
+    """For the control routes: every name known and given once (else a 400 naming it)."""
+    seen: set[str] = set()
+    for name, _ in request.query.items():  # items(): iterating a MultiDict yields each name once
+        if name not in route.param_names:
+            raise BadParam(name, f"unknown parameter {name!r} for {route.method} {route.path}",
+                           sorted(route.param_names))
+        if name in seen:
+            raise repeated(name, next(p for p in route.params if p.name == name).allowed)
+        seen.add(name)
 
 
-def parse_fault(raw: str) -> str:
-    if raw not in FAULTS:
-        raise BadParam("fault", f"fault must be one of {', '.join(FAULTS)}, got {raw!r}", list(FAULTS))
-    return raw
+# ---- one request's chaos --------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Chaos:
+    delay: float | None = None
+    jitter: float = 0.0
+    seed: int | None = None
+    status: int | None = None
+    fail_rate: float = 0.0
+    fault: str | None = None
+    max_concurrent: int | None = None
 
 
-def parse_status(raw: str, param: str = "status") -> int:
-    return parse_int(param, raw, 200, 599)
+NO_CHAOS = Chaos()  # a request with no query string: shared, never changed
+
+
+def parse_chaos(request: web.Request, route: Route) -> Chaos:
+    """The chaos a resource request asks for; BadParam for a bad, repeated or unknown parameter.
+
+    Checks the route's own parameters for repeats and unknown names too (their handler parses the value).
+    """
+    chaos = Chaos()
+    seen: set[str] = set()
+    for name, raw in request.query.items():
+        param = BY_NAME.get(name)
+        if param is None and name not in route.param_names:
+            allowed = sorted([*route.param_names, *CHAOS_NAMES])
+            raise BadParam(name, f"unknown parameter {name!r} for {route.method} {route.path}", allowed)
+        if name in seen:
+            raise repeated(name, (param or next(p for p in route.params if p.name == name)).allowed)
+        seen.add(name)
+        if param is not None:
+            setattr(chaos, name, parse(param, raw))
+    return chaos
+
+
+# ---- the table as docs/fakeapi.md shows it ----------------------------------------------------
+
+def _values(param: Param) -> str:
+    if param.kind == "choice":
+        return ", ".join(f"`{choice}`" for choice in param.choices)
+    if param.kind == "number":
+        return f"number, {param.lo:g} to {param.hi:g}{param.unit}"
+    return f"whole number, {param.lo} to {param.hi}{param.unit}"
+
+
+def markdown_table() -> str:
+    """The chaos parameters as the Markdown table in docs/fakeapi.md (a test checks they are equal)."""
+    lines = ["| parameter | values | effect | a bad value answers |", "|---|---|---|---|"]
+    for param in CHAOS_PARAMS:
+        example = "explode" if param.kind == "choice" else "abc"
+        lines.append(f"| `{param.name}` | {_values(param)} | {param.description} | "
+                     f"400 `{param.error(example)}` |")
+    return "\n".join(lines)

@@ -18,6 +18,7 @@ from typing import Any, Callable, TypeVar
 from aiohttp import web
 
 from .app import create_app
+from .protocol import use_json_errors
 from .state import STATE, State
 
 try:
@@ -26,6 +27,12 @@ except ImportError:
     resource = None  # type: ignore[assignment]
 
 T = TypeVar("T")
+
+START_TIMEOUT = 10  # seconds start() waits for the server to listen
+CALL_TIMEOUT = 10  # seconds a call on the handle waits for the server's loop
+STOPPED = "this fakeapi server has been stopped; call fakeapi.start() for a new one"
+STOPPED_WHILE_WAITING = ("this fakeapi server was stopped (by a stop() from another thread) before it could "
+                         "answer; call fakeapi.start() for a new one")
 
 # Seconds a stop waits for requests in flight. aiohttp waits twice (for them to finish, then again
 # after failing their body stream) before cancelling a slow handler: a stop costs 2 x this, plus exit.
@@ -63,6 +70,7 @@ async def serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunn
     """Start `app` on host:port (0 picks a free port); return the runner and the bound port."""
     runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=SHUTDOWN_TIMEOUT, access_log=None)
     await runner.setup()
+    use_json_errors(runner)
     site = web.TCPSite(runner, host, port, backlog=BACKLOG)
     try:
         await site.start()
@@ -84,9 +92,11 @@ class FakeAPI:
         self._app = create_app(seed=seed, latency_scale=latency_scale)
         self._loop = asyncio.new_event_loop()
         self._started = concurrent.futures.Future[int]()
+        self._calls_lock = threading.Lock()
+        self._calls: set[concurrent.futures.Future[Any]] | None = set()  # None once the loop is gone
         self._thread = threading.Thread(target=self._run, name="fakeapi", daemon=True)
         self._thread.start()
-        self.port = self._started.result(timeout=10)
+        self.port = self._started.result(timeout=START_TIMEOUT)
         self.url = f"http://127.0.0.1:{self.port}"
 
     def _run(self) -> None:
@@ -95,12 +105,22 @@ class FakeAPI:
             runner, port = self._loop.run_until_complete(serve(self._app, "127.0.0.1", 0))
         except BaseException as exc:  # reported to the caller of start()
             self._started.set_exception(exc)
+            self._end_calls()
             self._loop.close()
             return
         self._started.set_result(port)
         self._loop.run_forever()
         self._loop.run_until_complete(runner.cleanup())
+        self._end_calls()
         self._loop.close()
+
+    def _end_calls(self) -> None:
+        """Fail every call still waiting for the loop: it stopped before running them."""
+        with self._calls_lock:
+            calls, self._calls = self._calls or set(), None
+        for call in calls:
+            if not call.done():
+                call.set_exception(RuntimeError(STOPPED_WHILE_WAITING))
 
     @property
     def running(self) -> bool:
@@ -111,23 +131,51 @@ class FakeAPI:
         return self._app[STATE]
 
     def _call(self, fn: Callable[[], T]) -> T:
-        """Run fn on the server's loop (the journal is only touched from there) and return its result."""
-        if not self.running:
-            raise RuntimeError("this fakeapi server has been stopped; call fakeapi.start() for a new one")
+        """Run fn on the server's loop (the journal is only touched from there) and return its result.
+
+        A stop() from another thread meanwhile fails the call at once with a RuntimeError saying so.
+        """
         result = concurrent.futures.Future[T]()
 
         def call() -> None:
-            try:
-                result.set_result(fn())
-            except BaseException as exc:
-                result.set_exception(exc)
+            if result.set_running_or_notify_cancel():
+                try:
+                    result.set_result(fn())
+                except BaseException as exc:
+                    result.set_exception(exc)
 
-        self._loop.call_soon_threadsafe(call)
-        return result.result(timeout=10)
+        with self._calls_lock:
+            if self._calls is None or not self.running:
+                raise RuntimeError(STOPPED)
+            self._calls.add(result)
+        try:
+            self._loop.call_soon_threadsafe(call)
+            return result.result(timeout=CALL_TIMEOUT)
+        except concurrent.futures.TimeoutError:
+            raise TimeoutError(f"fakeapi's event loop did not answer within {CALL_TIMEOUT} s: "
+                               f"something blocks its thread") from None
+        finally:
+            with self._calls_lock:
+                if self._calls is not None:
+                    self._calls.discard(result)
 
-    def journal(self) -> list[dict[str, Any]]:
-        """Every request recorded since the last clear, oldest first (the same as GET /_journal)."""
-        return self._call(self._state.journal.snapshot)
+    def journal(self, since: int | None = None) -> list[dict[str, Any]]:
+        """The journal's entries, oldest first (the same as GET /_journal).
+
+        Each entry: id, seq, method, path, query, route, status, outcome, fault, start, end.
+        `seq` counts the journal's changes over the server's life (a clear does not restart it):
+        a request's start is one change, its end another; `id` is the number of its start, `seq`
+        that of its latest change. With `since=n`, only the entries that started or ended after
+        change n (GET /_journal?since=n): read `journal_seq()` before a batch, then
+        `journal(since=mark)` after it, and `e["id"] > mark` tells the batch's own requests.
+        """
+        if since is not None and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
+            raise ValueError(f"since must be a whole number, 0 or more, got {since!r}")
+        return self._call(lambda: self._state.journal.read(since))
+
+    def journal_seq(self) -> int:
+        """The number of the journal's latest change (0 before any request): a mark for journal(since=)."""
+        return self._call(lambda: self._state.journal.seq)
 
     def clear_journal(self) -> None:
         """Forget the journal and restart the seeded random draws (the same as DELETE /_journal)."""
@@ -157,13 +205,23 @@ class FakeAPI:
         self._call(lambda: self._state.reconfigure(seed, latency_scale))
 
     def stop(self) -> None:
-        """Stop the server: requests still in flight are cancelled within 2 x SHUTDOWN_TIMEOUT."""
+        """Stop the server: requests still in flight are cancelled within 2 x SHUTDOWN_TIMEOUT.
+
+        Safe from any thread, also while another thread calls start() or the handle: those
+        calls either finish first or fail with a RuntimeError saying the server was stopped.
+        """
         global _current
-        if self.running:
-            self._loop.call_soon_threadsafe(self._loop.stop)
+        with self._calls_lock:
+            if self._calls is not None:
+                try:
+                    self._loop.call_soon_threadsafe(self._loop.stop)
+                except RuntimeError:  # the loop is already closed
+                    pass
+        if threading.current_thread() is not self._thread:
             self._thread.join(timeout=5)
-        if _current is self:
-            _current = None
+        with _start_lock:
+            if _current is self:
+                _current = None
 
     def __enter__(self) -> FakeAPI:
         return self
@@ -191,11 +249,15 @@ def start(latency_scale: float | None = None, seed: int | None = None) -> FakeAP
     if latency_scale is not None and not 0 <= latency_scale < math.inf:
         raise ValueError(f"latency_scale must be 0 or more, got {latency_scale!r}")
     with _start_lock:
-        if _current is not None and _current.running:
-            state = _current._state
-            _current.configure(state.seed if seed is None else seed,
-                               state.latency_scale if latency_scale is None else latency_scale)
-            return _current
+        current = _current
+        if current is not None and current.running:
+            state = current._state
+            try:
+                current.configure(state.seed if seed is None else seed,
+                                  state.latency_scale if latency_scale is None else latency_scale)
+                return current
+            except RuntimeError:  # stopped from another thread meanwhile: start a new one below
+                pass
         _current = FakeAPI(seed=seed or 0, latency_scale=1.0 if latency_scale is None else latency_scale)
         return _current
 

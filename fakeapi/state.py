@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from .data import Dataset, make_dataset
 from .journal import JOURNAL_SIZE, Journal
-
-if TYPE_CHECKING:
-    from .app import Route
+from .typedefs import Route
 
 
 @dataclass
@@ -24,8 +22,8 @@ class State:
     routes: list[Route] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     next_notification_id: int = 1  # taken when a POST arrives, so concurrent POSTs never share an id
-    in_flight_by_route: dict[str, int] = field(default_factory=dict)
-    draws: dict[str, int] = field(default_factory=dict)  # how often each seeded URL was seen
+    in_flight_by_route: dict[str, int] = field(default_factory=dict)  # for max_concurrent
+    url_counts: dict[str, int] = field(default_factory=dict)  # how often each URL with random draws was seen
 
     def __post_init__(self) -> None:
         self.data = make_dataset(self.seed)
@@ -44,7 +42,7 @@ class State:
     def reset_journal(self) -> None:
         """Clear the journal and restart the seeded random draws, so an experiment can be repeated."""
         self.journal.clear()
-        self.draws.clear()
+        self.url_counts.clear()
 
 
 STATE = web.AppKey("state", State)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Callable, Iterator, NamedTuple
+import time
+from typing import Any, Awaitable, Callable, Iterator, NamedTuple
 
 import aiohttp
 import pytest
@@ -50,3 +51,20 @@ def fetch(api: fakeapi.FakeAPI) -> Callable[..., Reply]:
         return asyncio.run(go())
 
     return fetch
+
+
+IN_FLIGHT_TIMEOUT = 5.0  # seconds: a request that never reaches the server fails the test, it does not hang it
+
+
+@pytest.fixture
+def until_in_flight(api: fakeapi.FakeAPI) -> Callable[[int], Awaitable[None]]:
+    """await until_in_flight(n): until the server has n requests in flight; fails after IN_FLIGHT_TIMEOUT."""
+
+    async def until_in_flight(n: int, timeout: float = IN_FLIGHT_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while (seen := api.stats()["in_flight"]) < n:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server had {seen} requests in flight after {timeout} s, not {n}")
+            await asyncio.sleep(0.01)
+
+    return until_in_flight

@@ -13,11 +13,13 @@ import aiohttp
 import pytest
 
 import fakeapi
-from fakeapi.chaos import CHAOS_PARAMS
+from fakeapi.params import CHAOS_NAMES as CHAOS_PARAMS
 from fakeapi.params import FAULTS
 from fakeapi.server import serve
 
-ENTRY_FIELDS = {"id", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end"}
+pytestmark = pytest.mark.timeout(60)  # a fakeapi test that hangs fails within a minute
+
+ENTRY_FIELDS = {"id", "seq", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end"}
 
 
 # path, method, route, status, outcome, fault
@@ -60,21 +62,26 @@ def test_journal_and_stats_over_http(api, fetch) -> None:
     assert journal.status == 200
     assert journal.body == api.journal()
     first = journal.body[0]["id"]
-    assert [e["id"] for e in journal.body] == [first, first + 1, first + 2]
+    # one after the other: each request is two changes, its start (its id) and its end (its seq)
+    assert [(e["id"], e["seq"]) for e in journal.body] == [(first, first + 1), (first + 2, first + 3),
+                                                            (first + 4, first + 5)]
+    assert journal.headers["Journal-Seq"] == str(first + 5) == str(api.journal_seq())
     stats = fetch("/_stats").body
     assert stats == api.stats()
     assert stats == {"requests": 3, "in_flight": 0, "max_in_flight": 1,
                      "outcomes": {"ok": 1, "error": 1, "fault": 1}, "journal_size": fakeapi.JOURNAL_SIZE}
-    # control routes are never journaled, and carry no chaos
+    # control routes are never journaled, and take no chaos: a chaos parameter there is a 400
     for path in ("/_journal?status=500", "/_stats?fault=reset", "/openapi.json?delay=5"):
-        assert fetch(path).status == 200
+        reply = fetch(path)
+        assert reply.status == 400
+        assert reply.body["error"].startswith(f"unknown parameter {path.split('?')[1].split('=')[0]!r}")
     assert fetch("/notifications", "DELETE").status == 204
     assert len(api.journal()) == 3
     assert fetch("/_journal", "DELETE").status == 204
     assert fetch("/_journal").body == [] == api.journal()
     assert fetch("/_stats").body["requests"] == 0
     fetch("/users")
-    assert [e["id"] for e in api.journal()] == [first + 3]  # ids keep counting across clears
+    assert [e["id"] for e in api.journal()] == [first + 6]  # ids and seqs keep counting across clears
 
 
 def test_clear_journal_from_the_handle(api, fetch) -> None:
@@ -84,8 +91,62 @@ def test_clear_journal_from_the_handle(api, fetch) -> None:
     assert api.stats()["requests"] == 0
 
 
+# ---- reading only what is new: since= --------------------------------------------------------
+
+def test_since_reads_only_what_started_or_ended_after_a_mark(api, fetch, until_in_flight) -> None:
+    fetch("/users")
+    mark = api.journal_seq()
+    assert api.journal(since=mark) == [] == fetch(f"/_journal?since={mark}").body
+
+    async def go() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        async with aiohttp.ClientSession() as session:
+            hanging = asyncio.create_task(session.get(api.url + "/users/2?fault=hang"))
+            await until_in_flight(1)
+            async with session.get(api.url + "/users/1") as r:
+                assert r.status == 200
+            during = api.journal(since=mark)
+            hanging.cancel()
+            await asyncio.gather(hanging, return_exceptions=True)
+        await api.wait_idle()
+        return during, api.journal(since=mark)
+
+    during, after = asyncio.run(go())
+    assert [(e["path"], e["outcome"]) for e in during] == [("/users/2", None), ("/users/1", "ok")]
+    assert [(e["path"], e["outcome"]) for e in after] == [("/users/2", "cancelled"), ("/users/1", "ok")]
+    assert all(e["id"] > mark for e in after)  # both started after the mark
+    # a reader that kept the latest seq it saw gets only the change since: the hanging request's end
+    latest = max(e["seq"] for e in during)
+    assert [(e["path"], e["outcome"]) for e in api.journal(since=latest)] == [("/users/2", "cancelled")]
+    assert fetch(f"/_journal?since={latest}").body == api.journal(since=latest)
+    assert api.journal(since=0) == api.journal()  # since=0: everything
+    api.clear_journal()
+    assert api.journal(since=mark) == []
+    fetch("/todos")
+    [entry] = api.journal(since=mark)  # a clear does not restart the count: the mark still holds
+    assert entry["id"] > latest
+
+
+@pytest.mark.parametrize("since", [-1, 1.5, "3", True])
+def test_since_must_be_a_whole_number(api, since) -> None:
+    with pytest.raises(ValueError, match=f"since must be a whole number, 0 or more, got {since!r}"):
+        api.journal(since=since)
+
+
+@pytest.mark.parametrize(("query", "error"), [
+    ("since=-1", "since must be a whole number from 0 to 9223372036854775807, got '-1'"),
+    ("since=abc", "since must be a whole number from 0 to 9223372036854775807, got 'abc'"),
+    ("since=1&since=2", "since is given more than once: give it once"),
+    ("limit=5", "unknown parameter 'limit' for GET /_journal"),
+])
+def test_since_over_http_refuses_bad_values(fetch, query, error) -> None:
+    reply = fetch(f"/_journal?{query}")
+    assert reply.status == 400
+    assert reply.headers["Content-Type"].startswith("application/json")
+    assert reply.body["error"] == error
+
+
 def test_ring_buffer_keeps_memory_flat() -> None:
-    async def go() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    async def go() -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
         runner, port = await serve(fakeapi.create_app(latency_scale=0, journal_size=5), "127.0.0.1", 0)
         try:
             async with aiohttp.ClientSession() as session:
@@ -94,13 +155,16 @@ def test_ring_buffer_keeps_memory_flat() -> None:
                         assert r.status == 200
                 async with session.get(f"http://127.0.0.1:{port}/_journal") as r:
                     journal = await r.json()
+                async with session.get(f"http://127.0.0.1:{port}/_journal?since=20") as r:
+                    recent = await r.json()
                 async with session.get(f"http://127.0.0.1:{port}/_stats") as r:
-                    return journal, await r.json()
+                    return journal, await r.json(), recent
         finally:
             await runner.cleanup()
 
-    journal, stats = asyncio.run(go())
-    assert [e["id"] for e in journal] == [8, 9, 10, 11, 12]  # the last 5, oldest first
+    journal, stats, recent = asyncio.run(go())
+    assert [e["id"] for e in journal] == [15, 17, 19, 21, 23]  # the last 5 of 12 (2 changes each), oldest first
+    assert [e["id"] for e in recent] == [21, 23]  # ended after change 20 (id 19 ended at change 20)
     assert stats["requests"] == 12 and stats["journal_size"] == 5
     assert sum(stats["outcomes"].values()) == 5
 
@@ -116,10 +180,11 @@ def test_openapi_describes_every_route_and_chaos_parameter(fetch) -> None:
     for route in fakeapi.ROUTES:
         op = doc["paths"][route.path][route.method.lower()]
         names = {p["name"] for p in op["parameters"]}
-        expected = set(route.params) | set(part.strip("{}") for part in route.path.split("/") if part.startswith("{"))
+        expected = route.param_names | set(part.strip("{}") for part in route.path.split("/") if part.startswith("{"))
         if not route.internal:
             expected |= set(CHAOS_PARAMS)
             assert f"Default latency {route.latency:g} s" in op["description"]
+            assert {"400", "404", "429", "500", "default"} <= set(op["responses"])
         assert names == expected, route.path
     fault = next(p for p in doc["paths"]["/users"]["get"]["parameters"] if p["name"] == "fault")
     assert fault["schema"]["enum"] == list(FAULTS)
@@ -158,16 +223,11 @@ def test_sequential_requests_never_overlap(api) -> None:
 
 # ---- cancellation --------------------------------------------------------------------------
 
-async def until_in_flight(api: fakeapi.FakeAPI, n: int) -> None:
-    while api.stats()["in_flight"] < n:
-        await asyncio.sleep(0.01)
-
-
-def test_cancelled_client_task_is_journaled_cancelled(api) -> None:
+def test_cancelled_client_task_is_journaled_cancelled(api, until_in_flight) -> None:
     async def go() -> None:
         async with aiohttp.ClientSession() as session:
             task = asyncio.create_task(session.get(api.url + "/payments?delay=10"))
-            await until_in_flight(api, 1)
+            await until_in_flight(1)
             assert api.stats()["outcomes"] == {"in_flight": 1}
             assert api.journal()[0]["outcome"] is None and api.journal()[0]["end"] is None
             task.cancel()
@@ -213,11 +273,11 @@ def test_gather_cancelled_by_a_timeout_cancels_every_request(api) -> None:
     assert outcomes == {"/users/1": "ok", **{f"/users/{i}": "cancelled" for i in range(2, 6)}}
 
 
-def test_clear_while_in_flight_keeps_counting(api) -> None:
+def test_clear_while_in_flight_keeps_counting(api, until_in_flight) -> None:
     async def go() -> dict[str, Any]:
         async with aiohttp.ClientSession() as session:
             task = asyncio.create_task(session.get(api.url + "/users?fault=hang"))
-            await until_in_flight(api, 1)
+            await until_in_flight(1)
             api.clear_journal()
             stats = api.stats()
             task.cancel()

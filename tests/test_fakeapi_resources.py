@@ -15,6 +15,8 @@ import pytest
 import fakeapi
 from fakeapi.data import make_dataset
 
+pytestmark = pytest.mark.timeout(60)  # a fakeapi test that hangs fails within a minute
+
 PUBLIC = [route for route in fakeapi.ROUTES if not route.internal]
 
 
@@ -145,7 +147,7 @@ BAD = [
 def test_bad_input_is_a_400_naming_the_parameter(api, fetch, path, param, error) -> None:
     reply = fetch(path)
     assert reply.status == 400
-    assert set(reply.body) == {"error", "param", "allowed"}
+    assert set(reply.body) == {"error", "status", "param", "allowed"} and reply.body["status"] == 400
     assert reply.body["param"] == param
     assert error in reply.body["error"]
     assert reply.body["allowed"]

@@ -24,6 +24,8 @@ import fakeapi
 import fakeapi.server
 from fakeapi.__main__ import main, parse_args
 
+pytestmark = pytest.mark.timeout(60)  # a fakeapi test that hangs fails within a minute
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -88,7 +90,9 @@ def test_stop_is_fast_with_a_request_in_flight() -> None:
     async def go() -> tuple[BaseException | None, float]:
         async with aiohttp.ClientSession() as session:
             task = asyncio.create_task(session.get(api.url + "/delay/10"))
+            deadline = time.monotonic() + 5
             while api.stats()["in_flight"] < 1:
+                assert time.monotonic() < deadline, "the request never reached the server"
                 await asyncio.sleep(0.01)
             started = time.monotonic()
             await asyncio.to_thread(api.stop)
@@ -101,7 +105,7 @@ def test_stop_is_fast_with_a_request_in_flight() -> None:
     # the request ends: disconnected (aiohttp then retries a GET once, and finds the port closed)
     assert isinstance(raised, aiohttp.ClientConnectionError), repr(raised)
     assert not api.running
-    [entry] = api._state.journal.snapshot()  # the server's thread is gone: safe to read directly
+    [entry] = api._state.journal.read()  # the server's thread is gone: safe to read directly
     assert entry["outcome"] == "cancelled" and entry["end"] is not None
 
 
@@ -143,7 +147,8 @@ def test_cli_two_processes_listen_and_stop_on_a_signal() -> None:
             thread.start()
         for url in (quiet_url, loud_url):
             deadline = time.monotonic() + 10
-            while get_json(url + "/_stats")["in_flight"] < 1 and time.monotonic() < deadline:
+            while get_json(url + "/_stats")["in_flight"] < 1:
+                assert time.monotonic() < deadline, f"no request in flight on {url} after 10 s"
                 time.sleep(0.02)
 
         for proc, sig in ((quiet, signal.SIGINT), (loud, signal.SIGTERM)):

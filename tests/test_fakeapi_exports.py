@@ -1,0 +1,20 @@
+"""fakeapi's public surface is a decision: lab/ and the notebooks use exactly these names."""
+
+from __future__ import annotations
+
+import fakeapi
+
+EXPORTED = ["FakeAPI", "JOURNAL_SIZE", "ROUTES", "Route", "create_app", "start"]
+HANDLE = ["clear_journal", "configure", "journal", "journal_seq", "notifications", "port", "reset", "running",
+          "stats", "stop", "url", "wait_idle"]
+
+
+def test_exported_names() -> None:
+    assert sorted(fakeapi.__all__) == EXPORTED
+    for name in EXPORTED:
+        assert getattr(fakeapi, name) is not None
+
+
+def test_the_handle_s_public_names() -> None:
+    public = sorted(name for name in dir(fakeapi.FakeAPI) if not name.startswith("_"))
+    assert public == sorted(set(HANDLE) - {"port", "url"})  # port and url are set per instance
