@@ -1,53 +1,64 @@
 # Two commands for a fresh machine with python3 (3.11+) and make:
-#   make lab    set up .venv and open JupyterLab on notebooks/
-#   make test   set up .venv and run every test (fakeapi, lab helpers, every notebook under nbval)
+#   make lab    set up .venv from the lock and open JupyterLab on notebooks/
+#   make test   set up .venv, run every test (fakeapi, lab helpers, every notebook under nbval), then
+#               the notebooks, version claims and exercise checks again on each other Python of PYTHONS
+# Without make (Windows): python tools/lab_env.py, then .venv\Scripts\jupyter lab (see README.md).
 PYTHON ?= python3
+PYTHONS ?= 3.11 3.12 3.13
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
-TEST_INSTALLED := $(VENV)/.installed-test
+PY := $(BIN)/python
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+NPM_INSTALLED := tests/hub/node_modules/.installed
+# One lock for every supported Python and OS (environment markers where they differ).
+LOCK_FLAGS := --quiet --universal --python-version 3.11 --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: lab test test-offline notebooks workshop bench clean
+.PHONY: lab test test-offline notebooks workshop bench lock venv venv-dev clean
 
-$(INSTALLED): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (TaskGroup): found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
-	touch $(INSTALLED)
+# tools/lab_env.py does nothing when the venv's stamp matches the lock and pyproject.toml.
+venv:
+	@$(PYTHON) tools/lab_env.py --venv $(VENV)
 
-# What only the tests need: Playwright (driving Debian's chromium) and JupyterHub with its npm proxy.
-$(TEST_INSTALLED): $(INSTALLED) requirements-dev.txt tests/hub/package-lock.json
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	@if command -v npm >/dev/null; then npm ci --prefix tests/hub --no-audit --no-fund --loglevel=error; \
+venv-dev:
+	@$(PYTHON) tools/lab_env.py --venv $(VENV) --dev
+
+# The JupyterHub test's proxy (configurable-http-proxy, from npm).
+$(NPM_INSTALLED): tests/hub/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/hub --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the JupyterHub test will be skipped (apt-get install nodejs npm)"; fi
-	touch $(TEST_INSTALLED)
 
-lab: $(INSTALLED)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+# LAB_ARGS: more options for jupyter lab, e.g. LAB_ARGS="--port 8890 --no-browser".
+lab: venv
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
-test: $(TEST_INSTALLED)
-	$(BIN)/python -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)
+test: venv-dev $(NPM_INSTALLED)
+	$(PY) -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)
+	$(PY) tools/matrix.py --main-venv $(VENV) $(PYTHONS)
 
 # The same tests with no network but loopback (a Linux network namespace): once installed, the lab
 # needs nothing from outside this machine.
-test-offline: $(TEST_INSTALLED)
-	unshare -rn sh -c 'ip link set lo up && $(BIN)/python -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)'
+test-offline: venv-dev $(NPM_INSTALLED)
+	unshare -rn sh -c 'ip link set lo up && $(PY) -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)'
 
 # Re-execute every notebook in place, so committed outputs come from a real run.
-notebooks: $(INSTALLED)
+notebooks: venv
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
 
 # Learner copies for a workshop: solutions stubbed, outputs cleared (OUT=folder, default workshop/).
 OUT ?= workshop
-workshop: $(INSTALLED)
-	$(BIN)/python tools/workshop.py $(OUT)
+workshop: venv
+	$(PY) tools/workshop.py $(OUT)
 
-bench: $(INSTALLED)
-	$(BIN)/python bench/fakeapi_bench.py
-	$(BIN)/python bench/notebook_suite.py
+bench: venv-dev
+	$(PY) bench/fakeapi_bench.py
+	$(PY) bench/notebook_suite.py
+
+# Re-pin requirements.txt and requirements-dev.txt from requirements.in and requirements-dev.in.
+# Versions already pinned stay unless an input changed; `make lock UPGRADE=1` moves all to the newest.
+lock: venv
+	@test -x $(BIN)/uv || $(PY) -m pip install --quiet -r requirements-uv.txt
+	$(BIN)/uv pip compile $(LOCK_FLAGS) requirements.in -o requirements.txt
+	$(BIN)/uv pip compile $(LOCK_FLAGS) requirements-dev.in -o requirements-dev.txt
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(VENV)-3.*

@@ -1,20 +1,23 @@
-"""The version-dependent asyncio behaviour the notebooks state, proven on every Python found here.
+"""The version-dependent asyncio behaviour the notebooks state, proven on the Python that runs it.
 
-Each interpreter among /root/.pyenv/versions/3.11*, 3.12*, 3.13* (and the one running pytest)
-runs PROBE once in a subprocess; PROBE prints one JSON object, and each test reads its field.
-An interpreter that is absent is skipped with a message, never silently passed.
+The Python running pytest runs PROBE once in a subprocess (make test runs this file on 3.11, 3.12
+and 3.13, see tools/matrix.py); PROBE prints one JSON object, and each test reads its field.
+VERSION_CLAIMS_PYTHONS="3.12 3.13" adds those Pythons to one run; one not found is skipped, saying so.
 """
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import subprocess
 import sys
 from functools import cache
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from lab_env import find_python  # noqa: E402
 
 PROBE = r'''
 import asyncio, contextvars, gc, inspect, json, sys, warnings
@@ -258,21 +261,16 @@ facts["cancelled_error"] = {"base_exception": issubclass(asyncio.CancelledError,
 print(json.dumps(facts))
 '''
 
-WANTED = ("3.11", "3.12", "3.13")
-
-
 def interpreters() -> list[pytest.param]:
-    found: dict[str, str] = {}
-    for minor in WANTED:
-        for path in sorted(glob.glob(f"/root/.pyenv/versions/{minor}*/bin/python")):
-            if os.access(path, os.X_OK):
-                found.setdefault(minor, path)
+    """The Python running pytest (make test runs this file on each Python of its matrix), plus any
+    X.Y listed in VERSION_CLAIMS_PYTHONS (e.g. "3.12 3.13"), found as tools/lab_env.py finds them."""
     current = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    found.setdefault(current, sys.executable)
-    params = [pytest.param(found[minor], id=minor) for minor in sorted(found)]
-    params += [pytest.param(None, id=minor, marks=pytest.mark.skip(reason=f"no Python {minor} found under "
-                                                                            "/root/.pyenv/versions"))
-               for minor in WANTED if minor not in found]
+    params = [pytest.param(sys.executable, id=current)]
+    for minor in os.environ.get("VERSION_CLAIMS_PYTHONS", "").split():
+        if minor != current:
+            python = find_python(minor)
+            params.append(pytest.param(python, id=minor, marks=[pytest.mark.skip(
+                reason=f"VERSION_CLAIMS_PYTHONS names {minor}, but no Python {minor} was found")] if not python else []))
     return params
 
 
