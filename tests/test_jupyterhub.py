@@ -8,198 +8,91 @@ configurable-http-proxy, installed into tests/hub/node_modules by `make test`.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
-import os
-import secrets
+import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
-import uuid
+import urllib.parse
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
-from localhost import answers, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-JUPYTERHUB = VENV_BIN / "jupyterhub"
-PROXY = ROOT / "tests" / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
+sys.path.insert(0, str(Path(__file__).resolve().parent / "hub"))
+from hubstack import (JUPYTERHUB, PROBE, PROXY, ROOT, Hub, Kernel, browser, code_cells,  # noqa: E402
+                      kernel_ws_url, log_in, open_notebook, start_server, user_token, wait_for_server)
+
 NOTEBOOK = ROOT / "notebooks" / "01_basic_gather.ipynb"
 USERS = ("alice", "bob")
+# Idle culling, made fast for the test: the culler (a hub service, as in the instructor guide) checks
+# every second and stops servers idle for CULL_TIMEOUT seconds; servers report their activity to the
+# hub every second (JUPYTERHUB_ACTIVITY_INTERVAL, 300 s by default) and the hub records it at a
+# 1-second resolution (activity_resolution, 30 s by default). Only the group "cull-demo" is the
+# culler's to see and stop, so the other tests' learners are never culled.
+CULL_TIMEOUT = 8
+CULLED = ("carol", "dave")
 
 pytestmark = pytest.mark.skipif(
-    not (JUPYTERHUB.exists() and PROXY.exists()),
-    reason="needs jupyterhub (requirements-dev.txt) and configurable-http-proxy in tests/hub/node_modules (npm ci --prefix tests/hub): run `make test`",
+    not (JUPYTERHUB.exists() and PROXY.exists()
+         and importlib.util.find_spec("nbgitpuller") and importlib.util.find_spec("jupyterhub_idle_culler")),
+    reason="needs jupyterhub, nbgitpuller and jupyterhub-idle-culler (requirements-dev.txt) and "
+           "configurable-http-proxy in tests/hub/node_modules (npm ci --prefix tests/hub): run `make test`",
 )
 
 
-
-def hub_config(workdir: Path, token: str, ports: dict[str, int]) -> str:
+def culler_config() -> str:
+    scopes = [f"{scope}!group=cull-demo" for scope in
+              ("list:users", "read:users:activity", "read:servers", "delete:servers")]
     return f"""
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = {ports["public"]}
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = {ports["hub"]}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{ports["proxy_api"]}"
-c.ConfigurableHTTPProxy.command = [{str(PROXY)!r}]
-c.JupyterHub.db_url = "sqlite:///{workdir}/hub.sqlite"
-c.JupyterHub.cookie_secret_file = "{workdir}/cookie_secret"
-c.JupyterHub.authenticator_class = "dummy"
-c.Authenticator.allow_all = True
-c.JupyterHub.spawner_class = "simple"
-c.SimpleLocalProcessSpawner.home_dir_template = "{workdir}/home/{{username}}"
-c.Spawner.cmd = [{str(VENV_BIN / "jupyterhub-singleuser")!r}]
-c.Spawner.args = ["--allow-root"] if {os.geteuid() == 0} else []
-c.Spawner.start_timeout = 120
-c.Spawner.http_timeout = 120
-c.JupyterHub.services = [{{"name": "lab-test", "api_token": {token!r}}}]
-c.JupyterHub.load_roles = [{{
-    "name": "lab-test",
-    "scopes": ["admin:users", "admin:servers", "access:servers", "tokens"],
-    "services": ["lab-test"],
-}}]
+c.JupyterHub.load_groups = {{"cull-demo": {{"users": {list(CULLED)!r}}}}}
+c.JupyterHub.services.append({{
+    "name": "idle-culler",
+    "command": [{sys.executable!r}, "-m", "jupyterhub_idle_culler", "--timeout={CULL_TIMEOUT}", "--cull-every=1"],
+}})
+c.JupyterHub.load_roles.append({{"name": "idle-culler", "scopes": {scopes!r}, "services": ["idle-culler"]}})
+c.JupyterHub.activity_resolution = 1
+c.Spawner.environment = {{"JUPYTERHUB_ACTIVITY_INTERVAL": "1"}}
 """
-
 
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Any:
     workdir = tmp_path_factory.mktemp("hub")
-    token = secrets.token_hex(16)
-    ports = {"public": free_port(), "hub": free_port(), "proxy_api": free_port()}
-    (workdir / "jupyterhub_config.py").write_text(hub_config(workdir, token, ports))
-    log = open(workdir / "hub.log", "w")
-    process = subprocess.Popen([str(JUPYTERHUB), "-f", str(workdir / "jupyterhub_config.py")], cwd=workdir,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                               env={**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}"})
-    url = f"http://127.0.0.1:{ports['public']}"
+    running = Hub(workdir, culler_config())
     try:
-        deadline = time.monotonic() + 60
-        while not answers(f"{url}/hub/api/"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("JupyterHub did not start:\n" + (workdir / "hub.log").read_text()[-3000:])
-            time.sleep(0.2)
-        yield {"url": url, "token": token, "workdir": workdir, "log": workdir / "hub.log"}
+        yield {"url": running.url, "token": running.token, "workdir": workdir, "log": running.log_path}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+        running.stop()
 
 
-async def log_in(url: str, user: str) -> None:
-    """Log in through the hub's login form, as a learner's browser does."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-        async with session.get(f"{url}/hub/login") as page:
-            assert page.status == 200
-        xsrf = next((c.value for c in session.cookie_jar if c.key == "_xsrf"), "")
-        async with session.post(f"{url}/hub/login?next=", data={"username": user, "password": "any", "_xsrf": xsrf},
-                                allow_redirects=False) as response:
-            assert response.status == 302, await response.text()
-        cookies = {c.key for c in session.cookie_jar}
-    assert "jupyterhub-hub-login" in cookies, cookies
-
-
-async def start_server(api: aiohttp.ClientSession, url: str, user: str) -> None:
-    async with api.post(f"{url}/hub/api/users/{user}/server") as response:
-        assert response.status in (201, 202), await response.text()
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        async with api.get(f"{url}/hub/api/users/{user}") as response:
-            model = await response.json()
-        server = model["servers"].get("")
-        if server and server["ready"]:
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"{user}'s server did not become ready")
-
-
-async def user_token(api: aiohttp.ClientSession, url: str, user: str) -> str:
-    async with api.post(f"{url}/hub/api/users/{user}/tokens", json={"note": "lab test"}) as response:
-        assert response.status == 201, await response.text()
-        return (await response.json())["token"]
-
-
-class Kernel:
-    """Just enough of the Jupyter messaging protocol to run cells over the server's websocket."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.session = uuid.uuid4().hex
-
-    async def run(self, code: str) -> dict[str, Any]:
-        msg_id = uuid.uuid4().hex
-        await self.ws.send_json({
-            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
-                       "session": self.session, "version": "5.3", "date": ""},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                        "allow_stdin": False, "stop_on_error": True},
-        })
-        result: dict[str, Any] = {"stdout": "", "errors": [], "status": None}
-        idle = False
-        async for message in self.messages():
-            if message.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind = message["header"]["msg_type"]
-            if kind == "stream" and message["content"]["name"] == "stdout":
-                result["stdout"] += message["content"]["text"]
-            elif kind == "error":
-                result["errors"].append(f"{message['content']['ename']}: {message['content']['evalue']}")
-            elif kind == "execute_reply":
-                result["status"] = message["content"]["status"]
-            elif kind == "status" and message["content"]["execution_state"] == "idle":
-                idle = True
-            if idle and result["status"] is not None:
-                return result
-        raise AssertionError("kernel websocket closed")
-
-    async def messages(self) -> AsyncIterator[dict[str, Any]]:
-        async for frame in self.ws:
-            if frame.type == aiohttp.WSMsgType.TEXT:
-                yield json.loads(frame.data)
+def service_api(hub: dict[str, Any]) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(headers={"Authorization": f"token {hub['token']}"})
 
 
 async def run_notebook_through_hub(url: str, user: str, token: str) -> dict[str, Any]:
     """Open the notebook in a new kernel on the user's server, through the hub's proxy, and run every cell."""
-    headers = {"Authorization": f"token {token}"}
     base = f"{url}/user/{user}"
-    async with aiohttp.ClientSession(headers=headers) as http:
-        async with http.post(f"{base}/api/sessions", json={
-                "path": NOTEBOOK.name, "type": "notebook", "name": NOTEBOOK.name,
-                "kernel": {"name": "python3"}}) as response:
-            assert response.status == 201, await response.text()
-            kernel_id = (await response.json())["kernel"]["id"]
-        ws_url = f"{base.replace('http', 'ws', 1)}/api/kernels/{kernel_id}/channels"
-        async with http.ws_connect(ws_url, max_msg_size=0) as ws:
+    async with aiohttp.ClientSession(headers={"Authorization": f"token {token}"}) as http:
+        kernel_id = await open_notebook(http, base, NOTEBOOK.name)
+        async with http.ws_connect(kernel_ws_url(base, kernel_id), max_msg_size=0) as ws:
             kernel = Kernel(ws)
-            cells = json.loads(NOTEBOOK.read_text())["cells"]
             failures = []
-            for index, cell in enumerate(cells):
-                if cell["cell_type"] != "code":
-                    continue
-                outcome = await asyncio.wait_for(kernel.run("".join(cell["source"])), 120)
-                fails_on_purpose = "raises-exception" in cell.get("metadata", {}).get("tags", [])
+            for index, source, fails_on_purpose in code_cells(NOTEBOOK):
+                outcome = await asyncio.wait_for(kernel.run(source), 120)
                 if outcome["status"] != ("error" if fails_on_purpose else "ok"):
                     failures.append((index, outcome["errors"] or "ran without the error it shows on purpose"))
-            probe = await kernel.run(
-                "import json, os, fakeapi\n"
-                "api = fakeapi.start()\n"
-                "print(json.dumps({'url': api.url, 'pid': os.getpid(), 'requests': len(api.journal())}))")
+            probe = await kernel.run(PROBE)
             facts = json.loads(probe["stdout"].strip().splitlines()[-1])
             return {"kernel": kernel_id, "failures": failures, **facts}
 
 
 async def journal_size(url: str, user: str, token: str, kernel_id: str, code: str) -> int:
     headers = {"Authorization": f"token {token}"}
-    ws_url = f"{url.replace('http', 'ws', 1)}/user/{user}/api/kernels/{kernel_id}/channels"
-    async with aiohttp.ClientSession(headers=headers) as http, http.ws_connect(ws_url) as ws:
+    async with aiohttp.ClientSession(headers=headers) as http, \
+            http.ws_connect(kernel_ws_url(f"{url}/user/{user}", kernel_id)) as ws:
         outcome = await Kernel(ws).run(code + "\nprint(len(api.journal()))")
         assert outcome["status"] == "ok", outcome["errors"]
         return int(outcome["stdout"].strip().splitlines()[-1])
@@ -217,7 +110,7 @@ def test_two_learners_run_the_lesson_through_the_hub_apart(hub: dict[str, Any]) 
         url = hub["url"]
         for user in USERS:
             await log_in(url, user)
-        async with aiohttp.ClientSession(headers={"Authorization": f"token {hub['token']}"}) as api:
+        async with service_api(hub) as api:
             await asyncio.gather(*(start_server(api, url, user) for user in USERS))
             tokens = {user: await user_token(api, url, user) for user in USERS}
         results = await asyncio.gather(*(run_notebook_through_hub(url, user, tokens[user]) for user in USERS))
@@ -237,3 +130,154 @@ def test_two_learners_run_the_lesson_through_the_hub_apart(hub: dict[str, Any]) 
         assert result["requests"] > 0, f"{user}'s notebook made no request"
     assert ran["alice"]["pid"] != ran["bob"]["pid"]
     assert ran["alice"]["url"] != ran["bob"]["url"], "two learners must never share a fakeapi"
+
+
+# The one-click link (nbgitpuller). The learner's browser follows the link through the hub's
+# login and OAuth redirects to nbgitpuller's page on their own server; that page's script opens
+# the sync stream (git-pull/api) and, when it says "finished", sends the browser to `urlpath`.
+# The test does the same steps over HTTP with the learner's cookies.
+
+LEARNER_REPO = "asyncio-lab-learner"
+FIRST = "00_start_here.ipynb"
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", "-c", "user.name=Instructor", "-c", "user.email=instructor@example.org", *args],
+                   cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def publish_learner_repo(tmp: Path) -> tuple[str, Path]:
+    """A bare repository (the instructor's remote) holding lesson 00 and scripts/, and a clone to push from."""
+    remote = tmp / "remote" / LEARNER_REPO
+    remote.mkdir(parents=True)
+    git("init", "--bare", "-b", "main", cwd=remote)
+    work = tmp / "instructor"
+    work.mkdir()
+    git("init", "-b", "main", cwd=work)
+    shutil.copy(ROOT / "notebooks" / FIRST, work / FIRST)
+    shutil.copytree(ROOT / "notebooks" / "scripts", work / "scripts",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    git("add", ".", cwd=work)
+    git("commit", "-m", "Learner copy of lesson 00", cwd=work)
+    git("remote", "add", "origin", remote.as_uri(), cwd=work)
+    git("push", "-u", "origin", "main", cwd=work)
+    return remote.as_uri(), work
+
+
+async def click_link(url: str, user: str, repo: str) -> str:
+    """Open the instructor's nbgitpuller link as the learner's browser does; return where it lands."""
+    query = urllib.parse.urlencode({"repo": repo, "branch": "main", "urlpath": f"lab/tree/{LEARNER_REPO}/{FIRST}"})
+    session = await browser(url, user)
+    async with session:
+        async with session.get(f"{url}/hub/user-redirect/git-pull?{query}") as page:
+            assert page.status == 200, await page.text()
+            html = await page.text()
+        data = {key: urllib.parse.unquote(value) for key, value in re.findall(r'data-([a-z-]+)="([^"]*)"', html)}
+        assert data["base-url"] == f"/user/{user}/", data
+        sync = urllib.parse.urlencode({"_xsrf": data["xsrf"], "repo": data["repo"], "targetpath": data["targetpath"],
+                                       "branch": data["branch"]})
+        phase, events = None, []
+        async with session.get(f"{url}{data['base-url']}git-pull/api?{sync}",
+                               timeout=aiohttp.ClientTimeout(total=120)) as stream:
+            async for line in stream.content:
+                if line.startswith(b"data: "):
+                    event = json.loads(line[6:])
+                    events.append(event)
+                    phase = event["phase"]
+                    if phase in ("finished", "error"):
+                        break
+        assert phase == "finished", events
+        async with session.get(f"{url}{data['base-url']}{data['path']}") as lab:
+            assert lab.status == 200, await lab.text()
+            assert "jupyter-config-data" in await lab.text(), "the link did not land in JupyterLab"
+            return lab.url.path
+
+
+def test_nbgitpuller_link_pulls_the_lab_and_keeps_the_learners_edits(hub: dict[str, Any], tmp_path: Path) -> None:
+    repo, instructor = publish_learner_repo(tmp_path)
+    home = hub["workdir"] / "home" / "erin"
+    pulled = home / LEARNER_REPO
+
+    async def scenario() -> None:
+        url = hub["url"]
+        async with service_api(hub) as api:
+            await log_in(url, "erin")
+            await start_server(api, url, "erin")
+            token = await user_token(api, url, "erin")
+        # First click: the lab is cloned into the learner's home and JupyterLab opens lesson 00.
+        landed = await click_link(url, "erin", repo)
+        assert landed == f"/user/erin/lab/tree/{LEARNER_REPO}/{FIRST}"
+        assert (pulled / FIRST).is_file() and (pulled / "scripts").is_dir()
+        # The learner writes in lesson 00 and saves (JupyterLab saves through the contents API).
+        path = f"{url}/user/erin/api/contents/{LEARNER_REPO}/{FIRST}"
+        async with aiohttp.ClientSession(headers={"Authorization": f"token {token}"}) as http:
+            async with http.get(path) as response:
+                model = await response.json()
+            notebook = model["content"]
+            notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "My notes: erin was here"})
+            async with http.put(path, json={"type": "notebook", "format": "json", "content": notebook}) as response:
+                assert response.status == 200, await response.text()
+        # Meanwhile the instructor publishes lesson 01.
+        shutil.copy(NOTEBOOK, instructor / NOTEBOOK.name)
+        git("add", NOTEBOOK.name, cwd=instructor)
+        git("commit", "-m", "Lesson 01", cwd=instructor)
+        git("push", cwd=instructor)
+        # Second click: lesson 01 arrives, the learner's notes stay.
+        assert await click_link(url, "erin", repo) == landed
+
+    asyncio.run(scenario())
+    assert (pulled / NOTEBOOK.name).is_file(), "the second click did not bring the new lesson"
+    assert "My notes: erin was here" in (pulled / FIRST).read_text(), "the second click lost the learner's edit"
+    json.loads((pulled / FIRST).read_text())   # still a notebook
+
+
+# Idle culling (jupyterhub-idle-culler as a hub service, CULL_TIMEOUT seconds here).
+
+def test_idle_culler_stops_the_idle_server_not_the_busy_one_and_keeps_the_work(hub: dict[str, Any]) -> None:
+    idle, busy = CULLED
+    work = "print('my work')\n"
+
+    async def scenario() -> dict[str, Any]:
+        url = hub["url"]
+        async with service_api(hub) as api:
+            for user in CULLED:
+                await log_in(url, user)
+            tokens = {user: await user_token(api, url, user) for user in CULLED}
+            await asyncio.gather(*(start_server(api, url, user) for user in CULLED))
+            # The busy learner runs a cell that prints every half second until the test is done (at most 2 minutes).
+            base = f"{url}/user/{busy}"
+            async with aiohttp.ClientSession(headers={"Authorization": f"token {tokens[busy]}"}) as http:
+                kernel_id = await open_notebook(http, base, "busy.ipynb")
+                async with http.ws_connect(kernel_ws_url(base, kernel_id)) as ws:
+                    running = asyncio.create_task(Kernel(ws).run(
+                        "import asyncio, os\nfor i in range(240):\n    print(i)\n"
+                        "    if os.path.exists('done'): break\n    await asyncio.sleep(0.5)"))
+                    # The idle learner saves a file, then walks away.
+                    async with aiohttp.ClientSession(headers={"Authorization": f"token {tokens[idle]}"}) as idle_http:
+                        async with idle_http.put(f"{url}/user/{idle}/api/contents/mywork.py",
+                                                 json={"type": "file", "format": "text", "content": work}) as response:
+                            assert response.status == 201, await response.text()
+                        await wait_for_server(api, url, idle, ready=False, timeout=CULL_TIMEOUT + 30)
+                        # The idle learner comes back (the busy one's cell still runs): a new server, the same home.
+                        await start_server(api, url, idle)
+                        async with idle_http.get(f"{url}/user/{idle}/api/contents/mywork.py") as response:
+                            assert response.status == 200, await response.text()
+                            back = (await response.json())["content"]
+                    # By now the busy learner was busy for longer than the timeout: the idle one's whole wait.
+                    (hub["workdir"] / "home" / busy / "done").touch()
+                    try:
+                        outcome = await asyncio.wait_for(running, 60)
+                    except AssertionError as closed:
+                        raise AssertionError(f"the busy learner's kernel went away while its cell ran: {closed}")
+            assert outcome["status"] == "ok", outcome["errors"]
+            async with api.get(f"{url}/hub/api/users/{busy}") as response:
+                busy_server = (await response.json())["servers"].get("")
+            return {"busy_server": busy_server, "back": back}
+
+    seen = asyncio.run(scenario())
+    log = hub["log"].read_text()
+    assert f"Culling server {busy}" not in log and seen["busy_server"] and seen["busy_server"]["ready"], \
+        "the busy learner's server was stopped while their cell ran"
+    assert f"Culling server {idle}" in log, "the idle server was stopped, but not by the culler"
+    assert seen["back"] == work, "the culled learner's file changed"
+    assert (hub["workdir"] / "home" / idle / "mywork.py").read_text() == work
