@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
+import aiohttp
 import pytest
+from exercise_harness import assert_hint, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
 from lab.exercises.aggregation import check_dashboard, check_fetch_service
@@ -18,6 +21,32 @@ async def fetch_service(session, name, url, timeout):
             response.raise_for_status()
             data = await response.json()
     except TimeoutError:
+        return {"service": name, "status": "timeout", "data": None}
+    except Exception:
+        return {"service": name, "status": "error", "data": None}
+    return {"service": name, "status": "ok", "data": data}
+
+
+async def with_asyncio_timeout(session, name, url, timeout):
+    try:
+        async with asyncio.timeout(timeout.total):
+            async with session.request("GET", url, raise_for_status=True) as response:
+                return {"service": name, "status": "ok", "data": await response.json()}
+    except TimeoutError:
+        return {"service": name, "status": "timeout", "data": None}
+    except (aiohttp.ClientError, ValueError):
+        return {"service": name, "status": "error", "data": None}
+
+
+async def with_wait_for(session, name, url, timeout):
+    async def get():
+        async with session.get(url) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    try:
+        data = await asyncio.wait_for(get(), timeout=timeout.total)
+    except asyncio.TimeoutError:
         return {"service": name, "status": "timeout", "data": None}
     except Exception:
         return {"service": name, "status": "error", "data": None}
@@ -100,15 +129,16 @@ def not_async(session, name, url, timeout):
     return {"service": name, "status": "ok", "data": None}
 
 
-def test_fetch_service_accepts_the_solution(capsys):
-    asyncio.run(check_fetch_service(fetch_service))
-    assert capsys.readouterr().out.startswith("✅ fetch_service never raises")
+@pytest.mark.parametrize("right", [fetch_service, with_asyncio_timeout, with_wait_for])
+def test_fetch_service_accepts_correct_answers(right):
+    assert_passes(check_fetch_service, right, "fetch_service never raises")
 
 
 @pytest.mark.parametrize("wrong, hint", [
     (not_written, "is not written yet"),
     (lets_errors_escape, "fetch_service raised ClientResponseError for the service 'settings', which answers 503"),
-    (no_timeout, "still waiting 2 s later for the service 'payments', which never answers: pass the timeout on"),
+    (no_timeout, ("still waiting after 2 s, when the check gave up on it. The service 'payments' never answers: "
+                  "pass the timeout on")),
     (broad_except_first, "put `except TimeoutError` before it"),
     (status_failed, "the service 'settings' answers 503: expected status 'error', got 'failed'"),
     (forgets_raise_for_status, "the service 'settings' answers 503: expected status 'error', got 'ok'"),
@@ -117,11 +147,7 @@ def test_fetch_service_accepts_the_solution(capsys):
     (not_async, "should be defined with `async def`"),
 ], ids=lambda v: getattr(v, "__name__", "hint"))
 def test_fetch_service_rejects(wrong, hint):
-    with pytest.raises(CheckFailed) as info:
-        asyncio.run(check_fetch_service(wrong))
-    assert hint in str(info.value)
-    if wrong is not_written:
-        assert isinstance(info.value, NotSolvedYet)
+    assert_hint(check_fetch_service, wrong, NotSolvedYet if wrong is not_written else CheckFailed, hint)
 
 
 # --- dashboard ------------------------------------------------------------------------------------------------
@@ -130,6 +156,30 @@ async def dashboard(session, base_url, services, timeout):
     records = await asyncio.gather(*(fetch_service(session, name, base_url + path, timeout)
                                      for name, path in services.items()))
     return dict(zip(services, records))
+
+
+async def taskgroup_dashboard(session, base_url, services, timeout):
+    async with asyncio.TaskGroup() as tg:
+        tasks = {name: tg.create_task(fetch_service(session, name, base_url + path, timeout))
+                 for name, path in services.items()}
+    return {name: task.result() for name, task in tasks.items()}
+
+
+async def as_completed_keyed_dashboard(session, base_url, services, timeout):
+    records = {}
+    for next_done in asyncio.as_completed([fetch_service(session, name, base_url + path, timeout)
+                                           for name, path in services.items()]):
+        record = await next_done
+        records[record["service"]] = record
+    return {name: records[name] for name in services}
+
+
+async def blocking_dashboard(session, base_url, services, timeout):
+    async def one(name, path):
+        time.sleep(0.06)
+        return await fetch_service(session, name, base_url + path, timeout)
+
+    return dict(zip(services, await asyncio.gather(*(one(n, p) for n, p in services.items()))))
 
 
 async def sequential_dashboard(session, base_url, services, timeout):
@@ -166,9 +216,9 @@ async def dashboard_not_written(session, base_url, services, timeout):
     raise NotImplementedError
 
 
-def test_dashboard_accepts_the_solution(capsys):
-    asyncio.run(check_dashboard(dashboard))
-    assert capsys.readouterr().out.startswith("✅ 5 services at once")
+@pytest.mark.parametrize("right", [dashboard, taskgroup_dashboard, as_completed_keyed_dashboard])
+def test_dashboard_accepts_correct_answers(right):
+    assert_passes(check_dashboard, right, "5 services at once")
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -177,9 +227,9 @@ def test_dashboard_accepts_the_solution(capsys):
     (list_dashboard, "dashboard returned a list; return a dict"),
     (completion_order_dashboard, "the keys should follow the order of `services`"),
     (raising_dashboard, "dashboard raised ClientResponseError"),
-    (leaves_tasks_running, "dashboard returned while 1 task(s) it started were still running"),
+    (leaves_tasks_running, ("leaves_tasks_running returned while work it started was still running",
+                            "1 task(s) it started had not finished")),
+    (blocking_dashboard, "a blocking call held the event loop"),
 ], ids=lambda v: getattr(v, "__name__", "hint"))
 def test_dashboard_rejects(wrong, hint):
-    with pytest.raises(CheckFailed) as info:
-        asyncio.run(check_dashboard(wrong))
-    assert hint in str(info.value)
+    assert_hint(check_dashboard, wrong, NotSolvedYet if wrong is dashboard_not_written else CheckFailed, hint)

@@ -1,11 +1,15 @@
-"""The check of 01_basic_gather accepts the solution and names each typical mistake."""
+"""The check of 01_basic_gather accepts every correct way to run three requests together and names each mistake."""
 
 import asyncio
+import time
 
 import pytest
+from exercise_harness import assert_hint, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
 from lab.exercises.basic_gather import check_dashboard
+
+PARTS = ["profile", "orders", "settings"]
 
 
 async def get_json(session, url):
@@ -13,10 +17,12 @@ async def get_json(session, url):
         return await response.json()
 
 
+def urls(base_url, user_id):
+    return [f"{base_url}/users/{user_id}", f"{base_url}/users/{user_id}/orders", f"{base_url}/users/{user_id}/settings"]
+
+
 def calls(session, base_url, user_id):
-    return (get_json(session, f"{base_url}/users/{user_id}"),
-            get_json(session, f"{base_url}/users/{user_id}/orders"),
-            get_json(session, f"{base_url}/users/{user_id}/settings"))
+    return [get_json(session, url) for url in urls(base_url, user_id)]
 
 
 async def solution(session, base_url, user_id):
@@ -24,35 +30,66 @@ async def solution(session, base_url, user_id):
     return {"profile": profile, "orders": orders, "settings": settings}
 
 
+async def with_taskgroup(session, base_url, user_id):
+    async with asyncio.TaskGroup() as tg:
+        tasks = {part: tg.create_task(get_json(session, url)) for part, url in zip(PARTS, urls(base_url, user_id))}
+    return {part: task.result() for part, task in tasks.items()}
+
+
+async def create_task_then_await(session, base_url, user_id):
+    profile, orders, settings = [asyncio.create_task(c) for c in calls(session, base_url, user_id)]
+    return {"profile": await profile, "orders": await orders, "settings": await settings}
+
+
+async def with_wait_and_request(session, base_url, user_id):
+    async def get(url):
+        async with session.request("GET", url) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    tasks = {part: asyncio.create_task(get(url)) for part, url in zip(PARTS, urls(base_url, user_id))}
+    await asyncio.wait(tasks.values())
+    return {part: task.result() for part, task in tasks.items()}
+
+
 async def one_by_one(session, base_url, user_id):
-    profile = await get_json(session, f"{base_url}/users/{user_id}")
-    orders = await get_json(session, f"{base_url}/users/{user_id}/orders")
-    settings = await get_json(session, f"{base_url}/users/{user_id}/settings")
-    return {"profile": profile, "orders": orders, "settings": settings}
+    return {part: await get_json(session, url) for part, url in zip(PARTS, urls(base_url, user_id))}
 
 
 async def coroutines_awaited_in_a_loop(session, base_url, user_id):
     results = [await call for call in calls(session, base_url, user_id)]
-    return dict(zip(["profile", "orders", "settings"], results))
+    return dict(zip(PARTS, results))
 
 
 async def two_then_one(session, base_url, user_id):
-    profile, orders = await asyncio.gather(get_json(session, f"{base_url}/users/{user_id}"),
-                                           get_json(session, f"{base_url}/users/{user_id}/orders"))
-    settings = await get_json(session, f"{base_url}/users/{user_id}/settings")
+    profile, orders = await asyncio.gather(*(get_json(session, url) for url in urls(base_url, user_id)[:2]))
+    settings = await get_json(session, urls(base_url, user_id)[2])
     return {"profile": profile, "orders": orders, "settings": settings}
 
 
+async def blocking_pause_in_each(session, base_url, user_id):
+    async def get(url):
+        time.sleep(0.1)  # a pause written with the blocking call
+        return await get_json(session, url)
+
+    profile, orders, settings = await asyncio.gather(*(get(url) for url in urls(base_url, user_id)))
+    return {"profile": profile, "orders": orders, "settings": settings}
+
+
+async def in_finishing_order(session, base_url, user_id):
+    results = [await next_done for next_done in asyncio.as_completed(calls(session, base_url, user_id))]
+    return dict(zip(PARTS, results))
+
+
 async def settings_forgotten(session, base_url, user_id):
-    profile, orders = await asyncio.gather(get_json(session, f"{base_url}/users/{user_id}"),
-                                           get_json(session, f"{base_url}/users/{user_id}/orders"))
+    profile, orders = await asyncio.gather(*(get_json(session, url) for url in urls(base_url, user_id)[:2]))
     return {"profile": profile, "orders": orders, "settings": None}
 
 
-async def orders_left_running(session, base_url, user_id):
-    orders = asyncio.create_task(get_json(session, f"{base_url}/users/{user_id}/orders"))
-    profile, settings = await asyncio.gather(get_json(session, f"{base_url}/users/{user_id}"),
-                                             get_json(session, f"{base_url}/users/{user_id}/settings"))
+async def profile_left_running(session, base_url, user_id):
+    profile = asyncio.create_task(get_json(session, urls(base_url, user_id)[0]))
+    orders, settings = await asyncio.gather(get_json(session, urls(base_url, user_id)[1]),
+                                            get_json(session, urls(base_url, user_id)[2]))
     return {"profile": profile, "orders": orders, "settings": settings}
 
 
@@ -92,17 +129,20 @@ def not_async(session, base_url, user_id):
     return {}
 
 
-def test_the_solution_passes(capsys):
-    asyncio.run(check_dashboard(solution))
-    assert capsys.readouterr().out.startswith("✅ dashboard for user 4: 3 requests, all in flight together")
+@pytest.mark.parametrize("right", [solution, with_taskgroup, create_task_then_await, with_wait_and_request])
+def test_correct_answers_pass(right):
+    assert_passes(check_dashboard, right, "dashboard for user 4: 3 requests, all in flight together")
 
 
 @pytest.mark.parametrize("answer, hint", [
     (one_by_one, "your requests did not overlap: the server saw at most 1 in flight"),
     (coroutines_awaited_in_a_loop, "your requests did not overlap: the server saw at most 1 in flight"),
-    (two_then_one, "only 2 of your 3 requests were in flight together"),
+    (two_then_one, "only 2 of your 3 requests were in flight together: GET /users/4/settings?delay=0.2 waited"),
+    (blocking_pause_in_each, ("a blocking call held the event loop", "await asyncio.sleep")),
+    (in_finishing_order, "'profile' holds the orders: gather returns results in the order you passed"),
     (settings_forgotten, "the server never saw GET /users/4/settings (the settings)"),
-    (orders_left_running, "dashboard returned while work it started was still running (GET /users/4/orders)"),
+    (profile_left_running, ("profile_left_running returned while work it started was still running",
+                            "GET /users/4?delay=0.3", "1 task(s) it started had not finished")),
     (unpacked_in_the_wrong_order, "'profile' holds the orders: gather returns results in the order you passed"),
     (returns_a_list, "return a dict with the keys 'profile', 'orders' and 'settings'; got [{"),
     (part_missing, "your dashboard has no 'settings'"),
@@ -112,12 +152,8 @@ def test_the_solution_passes(capsys):
     (not_async, "not_async should be defined with `async def`"),
 ])
 def test_each_mistake_gets_its_hint(answer, hint):
-    with pytest.raises(CheckFailed) as failure:
-        asyncio.run(check_dashboard(answer))
-    assert type(failure.value) is CheckFailed
-    assert hint in str(failure.value)
+    assert_hint(check_dashboard, answer, CheckFailed, hint)
 
 
 def test_not_written_yet():
-    with pytest.raises(NotSolvedYet, match="not_written is not written yet"):
-        asyncio.run(check_dashboard(not_written))
+    assert_hint(check_dashboard, not_written, NotSolvedYet, "not_written is not written yet")

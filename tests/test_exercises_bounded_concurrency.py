@@ -1,8 +1,11 @@
 """The 07_bounded_concurrency check accepts the solution and names each typical mistake."""
 
 import asyncio
+import time
 
+import aiohttp
 import pytest
+from exercise_harness import assert_hint, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
 from lab.exercises.bounded_concurrency import check_fetch_all
@@ -18,6 +21,74 @@ async def solution(session, base_url, user_ids, limit):
 
     async def one(user_id):
         async with semaphore:
+            return await orders(session, base_url, user_id)
+
+    return await asyncio.gather(*(one(user_id) for user_id in user_ids))
+
+
+async def connector_limit(session, base_url, user_ids, limit):
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit)) as own:
+        return await asyncio.gather(*(orders(own, base_url, user_id) for user_id in user_ids))
+
+
+async def queue_of_workers(session, base_url, user_ids, limit):
+    queue = asyncio.Queue()
+    for index, user_id in enumerate(user_ids):
+        queue.put_nowait((index, user_id))
+    results = [None] * len(user_ids)
+
+    async def worker():
+        while not queue.empty():
+            index, user_id = queue.get_nowait()
+            async with session.request("GET", f"{base_url}/users/{user_id}/orders") as response:
+                response.raise_for_status()
+                results[index] = await response.json()
+
+    async with asyncio.TaskGroup() as tg:
+        for _ in range(limit):
+            tg.create_task(worker())
+    return results
+
+
+async def sliding_window_with_wait(session, base_url, user_ids, limit):
+    tasks, running = [], set()
+    for user_id in user_ids:
+        if len(running) >= limit:
+            _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        task = asyncio.create_task(orders(session, base_url, user_id))
+        tasks.append(task)
+        running.add(task)
+    await asyncio.wait(tasks)
+    return [task.result() for task in tasks]
+
+
+async def workers_append_as_they_finish(session, base_url, user_ids, limit):
+    queue, results = asyncio.Queue(), []
+    for user_id in user_ids:
+        queue.put_nowait(user_id)
+
+    async def worker():
+        while not queue.empty():
+            results.append(await orders(session, base_url, queue.get_nowait()))
+
+    await asyncio.gather(*(worker() for _ in range(limit)))
+    return results
+
+
+async def semaphore_per_request(session, base_url, user_ids, limit):
+    async def one(user_id):
+        async with asyncio.Semaphore(limit):  # a new semaphore each time bounds nothing
+            return await orders(session, base_url, user_id)
+
+    return await asyncio.gather(*(one(user_id) for user_id in user_ids))
+
+
+async def blocking_pause_in_each(session, base_url, user_ids, limit):
+    semaphore = asyncio.Semaphore(limit)
+
+    async def one(user_id):
+        async with semaphore:
+            time.sleep(0.06)
             return await orders(session, base_url, user_id)
 
     return await asyncio.gather(*(one(user_id) for user_id in user_ids))
@@ -58,9 +129,9 @@ async def not_written(session, base_url, user_ids, limit):
     raise NotImplementedError
 
 
-def test_solution_passes(capsys):
-    asyncio.run(check_fetch_all(solution))
-    assert "never more than `limit` requests in flight (5, then 3)" in capsys.readouterr().out
+@pytest.mark.parametrize("right", [solution, connector_limit, queue_of_workers, sliding_window_with_wait])
+def test_correct_answers_pass(right):
+    assert_passes(check_fetch_all, right, "never more than `limit` requests in flight (5, then 3)")
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -71,19 +142,19 @@ def test_solution_passes(capsys):
                       "from the `limit` argument"),
     (wrong_order, "in the wrong order"),
     (whole_response, "expected each user's orders"),
-    (leaves_tasks, "1 task(s) were still running after fetch_all returned"),
+    (leaves_tasks, ("leaves_tasks returned while work it started was still running",
+                    "GET /users/1/orders?delay=0.1")),
+    (workers_append_as_they_finish, "you returned the right orders in the wrong order"),
+    (semaphore_per_request, "the server saw 10 requests in flight, your limit was 5"),
+    (blocking_pause_in_each, "a blocking call held the event loop"),
 ])
 def test_wrong_answers_get_their_hint(wrong, hint):
-    with pytest.raises(CheckFailed) as failure:
-        asyncio.run(check_fetch_all(wrong))
-    assert hint in str(failure.value)
+    assert_hint(check_fetch_all, wrong, CheckFailed, hint)
 
 
 def test_not_written_yet():
-    with pytest.raises(NotSolvedYet, match="not written yet"):
-        asyncio.run(check_fetch_all(not_written))
+    assert_hint(check_fetch_all, not_written, NotSolvedYet, "not written yet")
 
 
 def test_plain_function_is_refused():
-    with pytest.raises(CheckFailed, match="async def"):
-        asyncio.run(check_fetch_all(lambda *args: None))
+    assert_hint(check_fetch_all, lambda *args: None, CheckFailed, "async def")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
+from exercise_harness import assert_hint, assert_hint_matches, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
 from lab.exercises.return_exceptions import check_fetch_users
@@ -33,6 +35,36 @@ async def with_tasks(session, base_url, ids):
     found = {i: t.result()["name"] for i, t in tasks.items() if not t.cancelled() and t.exception() is None}
     failed = {i: (asyncio.CancelledError() if t.cancelled() else t.exception()) for i, t in tasks.items()
               if t.cancelled() or t.exception() is not None}
+    return found, failed
+
+
+async def with_request_and_wait(session, base_url, ids):
+    async def name(user_id):
+        async with session.request("GET", f"{base_url}/users/{user_id}") as response:
+            response.raise_for_status()
+            return (await response.json())["name"]
+
+    tasks = {i: asyncio.create_task(name(i)) for i in ids}
+    await asyncio.wait(tasks.values())
+    found, failed = {}, {}
+    for i, task in tasks.items():
+        if task.cancelled():
+            failed[i] = asyncio.CancelledError()
+        elif task.exception() is not None:
+            failed[i] = task.exception()
+        else:
+            found[i] = task.result()
+    return found, failed
+
+
+async def blocking_pause_before_each(session, base_url, ids):
+    async def name(user_id):
+        time.sleep(0.06)
+        return await name_of(session, base_url, user_id)
+
+    results = await asyncio.gather(*(name(i) for i in ids), return_exceptions=True)
+    found = {i: r for i, r in zip(ids, results) if not isinstance(r, BaseException)}
+    failed = {i: r for i, r in zip(ids, results) if isinstance(r, BaseException)}
     return found, failed
 
 
@@ -111,10 +143,9 @@ def not_async(session, base_url, ids):
     return {}, {}
 
 
-@pytest.mark.parametrize("fn", [solution, with_tasks])
-def test_accepts_the_solution(fn, capsys):
-    asyncio.run(check_fetch_users(fn))
-    assert capsys.readouterr().out == (
+@pytest.mark.parametrize("fn", [solution, with_tasks, with_request_and_wait])
+def test_accepts_correct_answers(fn):
+    assert assert_passes(check_fetch_users, fn) == (
         "✅ found 3 users and 3 failures, paired with their ids: 404 for [42, 99], "
         "and user 7's cancelled request counted as a failure.\n")
 
@@ -133,14 +164,12 @@ def test_accepts_the_solution(fn, capsys):
     (one_after_another, r"your requests did not overlap: the server saw at most 1 in flight"),
     (lets_cancelled_escape, r"fetch_users raised the CancelledError of user 7's request"),
     (returns_lists, r"return a tuple of two dicts, \(found, failed\)"),
+    (blocking_pause_before_each, r"a blocking call held the event loop for at least 0\.\d\d s"),
     (not_async, r"not_async should be defined with `async def`"),
 ])
 def test_rejects_wrong_answers(fn, hint):
-    with pytest.raises(CheckFailed, match=hint) as info:
-        asyncio.run(check_fetch_users(fn))
-    assert type(info.value) is CheckFailed
+    assert_hint_matches(check_fetch_users, fn, CheckFailed, hint)
 
 
 def test_not_written_yet():
-    with pytest.raises(NotSolvedYet, match="not_written is not written yet"):
-        asyncio.run(check_fetch_users(not_written))
+    assert_hint(check_fetch_users, not_written, NotSolvedYet, "not_written is not written yet")

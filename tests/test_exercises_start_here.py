@@ -1,8 +1,9 @@
-"""The check of 00_start_here accepts the solution and names each typical mistake."""
+"""The check of 00_start_here accepts every correct way to fetch one todo and names each typical mistake."""
 
-import asyncio
+import time
 
 import pytest
+from exercise_harness import assert_hint, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
 from lab.exercises.start_here import check_todo_title
@@ -12,6 +13,21 @@ async def solution(session, base_url, todo_id):
     async with session.get(f"{base_url}/todos/{todo_id}") as response:
         todo = await response.json()
     return todo["title"]
+
+
+async def with_request_and_raise_for_status(session, base_url, todo_id):
+    async with session.request("GET", base_url + "/todos/" + str(todo_id)) as response:
+        response.raise_for_status()
+        return (await response.json())["title"]
+
+
+async def without_async_with(session, base_url, todo_id):
+    response = await session.get(f"{base_url}/todos/{todo_id}", raise_for_status=True)
+    try:
+        data = await response.json()
+    finally:
+        response.release()
+    return data["title"]
 
 
 async def whole_todo(session, base_url, todo_id):
@@ -43,6 +59,11 @@ async def raises(session, base_url, todo_id):
         return (await response.json())["name"]
 
 
+async def blocking_sleep(session, base_url, todo_id):
+    time.sleep(0.2)  # "wait for the server" the blocking way
+    return await solution(session, base_url, todo_id)
+
+
 async def not_written(session, base_url, todo_id):
     raise NotImplementedError
 
@@ -51,9 +72,9 @@ def not_async(session, base_url, todo_id):
     return ""
 
 
-def test_the_solution_passes(capsys):
-    asyncio.run(check_todo_title(solution))
-    assert capsys.readouterr().out.startswith("✅ todos 3 and 7 fetched with one request each; todo 7 is titled '")
+@pytest.mark.parametrize("right", [solution, with_request_and_raise_for_status, without_async_with])
+def test_correct_answers_pass(right):
+    assert_passes(check_todo_title, right, "todos 3 and 7 fetched with one request each; todo 7 is titled '")
 
 
 @pytest.mark.parametrize("answer, hint", [
@@ -63,15 +84,12 @@ def test_the_solution_passes(capsys):
     (wrong_route, "the server never saw GET /todos/3; it saw ['/posts/3']"),
     (response_object, "expected the title of todo 3, "),
     (raises, "todo_title raised KeyError: 'name'"),
+    (blocking_sleep, ("a blocking call held the event loop for at least 0.2", "await asyncio.sleep")),
     (not_async, "not_async should be defined with `async def`"),
 ])
 def test_each_mistake_gets_its_hint(answer, hint):
-    with pytest.raises(CheckFailed) as failure:
-        asyncio.run(check_todo_title(answer))
-    assert type(failure.value) is CheckFailed
-    assert hint in str(failure.value)
+    assert_hint(check_todo_title, answer, CheckFailed, hint)
 
 
 def test_not_written_yet():
-    with pytest.raises(NotSolvedYet, match="not_written is not written yet"):
-        asyncio.run(check_todo_title(not_written))
+    assert_hint(check_todo_title, not_written, NotSolvedYet, "not_written is not written yet")

@@ -1,8 +1,11 @@
 """The 08_timeouts_cancellation check accepts the solution and names each typical mistake."""
 
 import asyncio
+import time
 
+import aiohttp
 import pytest
+from exercise_harness import assert_hint, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
 from lab.exercises.timeouts import check_json_or_none
@@ -26,6 +29,48 @@ async def with_wait_for(session, url, seconds):
         return await asyncio.wait_for(get_json(session, url), seconds)
     except TimeoutError:
         return None
+
+
+async def with_client_timeout(session, url, seconds):
+    try:
+        async with session.request("GET", url, timeout=aiohttp.ClientTimeout(total=seconds)) as response:
+            response.raise_for_status()
+            return await response.json()
+    except asyncio.TimeoutError:
+        return None
+
+
+async def with_timeout_at(session, url, seconds):
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout_at(loop.time() + seconds):
+            return await get_json(session, url)
+    except TimeoutError:
+        return None
+
+
+async def shielded_inner_task(session, url, seconds):
+    task = asyncio.create_task(get_json(session, url))
+    try:
+        async with asyncio.timeout(seconds):
+            return await asyncio.shield(task)
+    except TimeoutError:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return None
+
+
+async def blocking_poll(session, url, seconds):
+    task = asyncio.create_task(get_json(session, url))
+    deadline = time.monotonic() + seconds
+    while not task.done() and time.monotonic() < deadline:
+        time.sleep(0.1)  # a blocking wait: the request cannot even be sent meanwhile
+        await asyncio.sleep(0)
+    if task.done():
+        return task.result()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return None
 
 
 async def no_timeout(session, url, seconds):
@@ -73,14 +118,17 @@ async def not_written(session, url, seconds):
     raise NotImplementedError
 
 
-@pytest.mark.parametrize("right", [solution, with_wait_for])
-def test_right_answers_pass(right, capsys):
-    asyncio.run(check_json_or_none(right))
-    assert "nothing left running" in capsys.readouterr().out
+@pytest.mark.parametrize("right", [solution, with_wait_for, with_client_timeout, with_timeout_at])
+def test_right_answers_pass(right):
+    assert_passes(check_json_or_none, right, "nothing left running")
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (no_timeout, "was still waiting 2 s after its 0.3 s were up"),
+    (no_timeout, ("was still waiting after 2.3 s, when the check gave up on it", "never answers: put the request "
+                  "inside `async with asyncio.timeout(seconds):`")),
+    (shielded_inner_task, ("cancelled from outside, shielded_inner_task ended but its request ran on",
+                           "1 task(s) left behind")),
+    (blocking_poll, "a blocking call held the event loop"),
     (timeout_escapes, "let TimeoutError out"),
     (swallows_cancellation, "returned None instead of being cancelled: you caught CancelledError"),
     (swallows_inside, "returned None instead of being cancelled: you caught CancelledError"),
@@ -89,11 +137,8 @@ def test_right_answers_pass(right, capsys):
     (hardcoded_seconds, "returned None: use the `seconds` argument as the deadline"),
 ])
 def test_wrong_answers_get_their_hint(wrong, hint):
-    with pytest.raises(CheckFailed) as failure:
-        asyncio.run(check_json_or_none(wrong))
-    assert hint in str(failure.value)
+    assert_hint(check_json_or_none, wrong, CheckFailed, hint)
 
 
 def test_not_written_yet():
-    with pytest.raises(NotSolvedYet, match="not written yet"):
-        asyncio.run(check_json_or_none(not_written))
+    assert_hint(check_json_or_none, not_written, NotSolvedYet, "not written yet")

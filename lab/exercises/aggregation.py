@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import inspect
 from typing import Any, Awaitable, Callable
 
 import aiohttp
 
-import fakeapi
-from lab.checks import CheckFailed, Observation, observe, passed
+from lab.checks import CheckFailed, check_server, check_session, observe, passed, reference_json, require_async
 
 TIMEOUT = aiohttp.ClientTimeout(total=0.3)
 GUARD = 2.0  # seconds a check waits for a function that should have timed out after 0.3 s
 
 # name -> (path, expected status): one service of each kind
 CASES = {
-    "profile": ("/users/1", "ok"),
-    "settings": ("/users/1/settings?status=503", "error"),
-    "notifications": ("/notifications?fault=malformed", "error"),
+    "profile": ("/users/1?delay=0.1", "ok"),
+    "settings": ("/users/1/settings?status=503&delay=0.05", "error"),
+    "notifications": ("/notifications?fault=malformed&delay=0.05", "error"),
     "payments": ("/payments?user=1&fault=hang", "timeout"),
 }
 WHY = {
@@ -28,25 +24,6 @@ WHY = {
     "payments": "never answers",
     "profile": "answers 200",
 }
-
-
-def _require_async(fn: Callable[..., Any]) -> None:
-    if not inspect.iscoroutinefunction(fn):
-        name = getattr(fn, "__name__", repr(fn))
-        raise CheckFailed(f"{name} should be defined with `async def`, so that it can await requests.")
-
-
-async def _observe_guarded(fn: Callable[..., Awaitable[Any]], *args: Any) -> tuple[Observation, bool]:
-    """observe(fn, *args), but give up after GUARD seconds; also say whether the guard fired."""
-    guard = asyncio.timeout(GUARD)
-
-    @functools.wraps(fn)
-    async def guarded(*a: Any) -> Any:
-        async with guard:
-            return await fn(*a)
-
-    seen = await observe(guarded, *args)
-    return seen, guard.expired()
 
 
 def _check_record(record: Any, name: str, status: str, expected_data: Any) -> None:
@@ -69,16 +46,14 @@ def _check_record(record: Any, name: str, status: str, expected_data: Any) -> No
 
 async def check_fetch_service(fetch_service: Callable[..., Awaitable[Any]]) -> None:
     """fetch_service(session, name, url, timeout) returns {'service', 'status', 'data'} and never raises."""
-    _require_async(fetch_service)
-    api = fakeapi.start()
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{api.url}/users/1", params={"delay": "0"}) as response:
-            profile = await response.json()
+    require_async(fetch_service)
+    api = check_server()
+    async with check_session() as session:
+        profile = await reference_json(session, f"{api.url}/users/1")
         for name, (path, status) in CASES.items():
-            seen, hung = await _observe_guarded(fetch_service, session, name, api.url + path, TIMEOUT)
-            if hung:
-                raise CheckFailed(f"fetch_service was still waiting {GUARD:g} s later for the service {name!r}, which "
-                                  f"{WHY[name]}: pass the timeout on, session.get(url, timeout=timeout).")
+            seen = await observe(fetch_service, session, name, api.url + path, TIMEOUT, deadline=GUARD)
+            seen.loop_problems(f"The service {name!r} {WHY[name]}: pass the timeout on, "
+                               "session.get(url, timeout=timeout), or use `async with asyncio.timeout(...)`.")
             if seen.error is not None:
                 raise CheckFailed(f"fetch_service raised {type(seen.error).__name__} for the service {name!r}, which "
                                   f"{WHY[name]}: catch it and return a record with status {status!r} instead. "
@@ -87,33 +62,20 @@ async def check_fetch_service(fetch_service: Callable[..., Awaitable[Any]]) -> N
             if status == "timeout" and [e["outcome"] for e in seen.entries] != ["cancelled"]:
                 raise CheckFailed(f"the server should have seen one request to {path}, abandoned by the client "
                                   f"(cancelled); it saw {[e['outcome'] for e in seen.entries]}.")
-        await _check_cancellation_goes_through(fetch_service, session, api)
+            seen.no_leftovers("await the request inside fetch_service.")
+        # Cancelled from outside while it waits for a service that never answers: it must end cancelled.
+        cancel = await observe(fetch_service, session, "payments", f"{api.url}/payments?user=1&fault=hang",
+                               aiohttp.ClientTimeout(total=5), cancel_after_request=0.1, deadline=GUARD)
+        if cancel.ignored_cancel or not cancel.cancelled and cancel.error is None:
+            raise CheckFailed(f"fetch_service swallowed a cancellation and returned {cancel.result!r}: catch "
+                              "`Exception`, not `BaseException`, so that CancelledError (a BaseException) goes "
+                              "through.")
     passed("fetch_service never raises: ok, error (503, broken JSON) and timeout (a service that never answers), "
            "and a cancellation still goes through.")
 
 
-async def _check_cancellation_goes_through(fetch_service: Callable[..., Awaitable[Any]],
-                                           session: aiohttp.ClientSession, api: Any) -> None:
-    """Cancelling fetch_service must cancel it: swallowing CancelledError breaks timeouts and TaskGroups."""
-    task = asyncio.create_task(fetch_service(session, "payments", f"{api.url}/payments?user=1&fault=hang",
-                                             aiohttp.ClientTimeout(total=5)))
-    await asyncio.sleep(0.1)
-    task.cancel()
-    try:
-        result = await task
-    except asyncio.CancelledError:
-        await api.wait_idle()
-        return
-    except Exception:  # reported by the main cases already; here only cancellation matters
-        await api.wait_idle()
-        return
-    await api.wait_idle()
-    raise CheckFailed(f"fetch_service swallowed a cancellation and returned {result!r}: catch `Exception`, not "
-                      "`BaseException`, so that CancelledError (a BaseException) goes through.")
-
-
 DASHBOARD = {
-    "profile": "/users/1",
+    "profile": "/users/1?delay=0.15",
     "orders": "/orders?user=1&delay=0.2",
     "settings": "/users/1/settings?status=503",
     "payments": "/payments?user=1&fault=hang",
@@ -123,13 +85,12 @@ DASHBOARD = {
 
 async def check_dashboard(dashboard: Callable[..., Awaitable[Any]]) -> None:
     """dashboard(session, base_url, services, timeout) returns {name: record}, all requests at once."""
-    _require_async(dashboard)
-    api = fakeapi.start()
-    async with aiohttp.ClientSession() as session:
-        seen, hung = await _observe_guarded(dashboard, session, api.url, DASHBOARD, TIMEOUT)
-    if hung:
-        raise CheckFailed(f"dashboard was still waiting {GUARD:g} s later, and the payments service never answers: "
-                          "give each call the timeout (your fetch_service does that).")
+    require_async(dashboard)
+    api = check_server()
+    async with check_session() as session:
+        seen = await observe(dashboard, session, api.url, DASHBOARD, TIMEOUT, deadline=GUARD)
+    seen.loop_problems("The payments service never answers: give each call the timeout (your fetch_service "
+                       "does that).")
     if seen.error is not None:
         raise CheckFailed(f"dashboard raised {type(seen.error).__name__}: {seen.error}. One failing service must not "
                           "sink the dashboard: call fetch_service, which never raises, for each service.")
@@ -146,7 +107,5 @@ async def check_dashboard(dashboard: Callable[..., Awaitable[Any]]) -> None:
     if seen.max_in_flight < len(DASHBOARD):
         raise CheckFailed(f"your requests did not all overlap: the server saw at most {seen.max_in_flight} in flight, "
                           f"not {len(DASHBOARD)}. Start them together with asyncio.gather(...).")
-    if seen.leftover_tasks:
-        raise CheckFailed(f"dashboard returned while {len(seen.leftover_tasks)} task(s) it started were still "
-                          "running: await every task before returning.")
+    seen.no_leftovers("await every task before returning.")
     passed(f"{len(DASHBOARD)} services at once: 3 ok, settings error, payments timeout, in the order asked.")

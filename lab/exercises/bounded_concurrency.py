@@ -6,22 +6,22 @@ from typing import Any, Awaitable, Callable
 
 import aiohttp
 
-import fakeapi
-from lab.checks import CheckFailed, Observation, observe, passed
+from lab.checks import (CheckFailed, Observation, check_server, check_session, observe, passed, reference_json,
+                        require_async)
 
 USER_IDS = [4, 1, 7, 2, 9, 3, 10, 5, 8, 6]  # not sorted, so an answer in completion or id order shows
 LIMIT = 5
 SECOND_LIMIT = 3  # a second run with another limit, so a bound written as a number instead of `limit` shows
+# Fixed, unequal latencies: results collected as they finish come out in another order than user_ids.
+DELAYS = {4: "0.3", 1: "0.1", 7: "0.25", 2: "0.05", 9: "0.2", 3: "0.15", 10: "0.1", 5: "0.3", 8: "0.05", 6: "0.2"}
 
 
 async def check_fetch_all(fetch_all: Callable[[aiohttp.ClientSession, str, list[int], int], Awaitable[Any]]) -> None:
     """fetch_all(session, base_url, user_ids, limit): every user's orders, in user_ids order, at most limit at once."""
-    api = fakeapi.start()
-    async with aiohttp.ClientSession() as session:
-        expected = []
-        for user_id in USER_IDS:
-            async with session.get(f"{api.url}/users/{user_id}/orders", params={"delay": "0"}) as response:
-                expected.append(await response.json())
+    require_async(fetch_all)
+    api = check_server()
+    async with check_session({f"/users/{i}/orders": {"delay": d} for i, d in DELAYS.items()}) as session:
+        expected = [await reference_json(session, f"{api.url}/users/{user_id}/orders") for user_id in USER_IDS]
         seen = await observe(fetch_all, session, api.url, list(USER_IDS), LIMIT)
         _check_run(seen, expected, LIMIT)
         second = await observe(fetch_all, session, api.url, list(USER_IDS), SECOND_LIMIT)
@@ -32,9 +32,8 @@ async def check_fetch_all(fetch_all: Callable[[aiohttp.ClientSession, str, list[
 
 def _check_run(seen: Observation, expected: list[Any], limit: int) -> None:
     """One run of fetch_all with this limit: the right orders, in order, exactly `limit` in flight at the peak."""
-    if seen.leftover_tasks:
-        raise CheckFailed(f"{len(seen.leftover_tasks)} task(s) were still running after fetch_all returned: "
-                          "await every task you start (gather them) before returning.")
+    seen.loop_problems("Start the requests together and let the semaphore hold back the extra ones.")
+    seen.no_leftovers("await every task you start (gather them) before returning.")
     if seen.error is not None:
         raise CheckFailed(f"fetch_all raised {type(seen.error).__name__}: {seen.error}")
     paths = sorted(e["path"] for e in seen.entries)
@@ -58,7 +57,8 @@ def _check_run(seen: Observation, expected: list[Any], limit: int) -> None:
                           f"got {type(seen.result).__name__}.")
     if seen.result != expected:
         if sorted(map(repr, seen.result)) == sorted(map(repr, expected)):
-            raise CheckFailed("you returned the right orders in the wrong order: return them in the order of "
-                              "user_ids (asyncio.gather keeps the order of its arguments).")
+            raise CheckFailed("you returned the right orders in the wrong order (the requests finished in another "
+                              "order than user_ids): return them in the order of user_ids (asyncio.gather keeps the "
+                              "order of its arguments).")
         raise CheckFailed(f"expected each user's orders (the JSON of /users/{{id}}/orders); "
                           f"the first item was {seen.result[0]!r:.120}")

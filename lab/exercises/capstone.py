@@ -10,18 +10,15 @@ dashboard written for healthy services can be tried against broken ones without 
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import html
-import inspect
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 import aiohttp
 
-import fakeapi
-from lab.checks import CheckFailed, observe, passed
-from lab.journal import all_overlapped, label
+from lab.checks import (CheckFailed, Observation, all_together, check_server, check_session, observe, passed,
+                        require_async)
+from lab.journal import label
 
 PANEL_TIMEOUT = 0.6  # seconds one panel may take before it shows "timed out"
 
@@ -116,35 +113,17 @@ class Dashboard:
 # ---- the check --------------------------------------------------------------------------------
 
 CHECK_USER = 2
-CHECK_DELAY = "0.25"  # every healthy service answers after this in the check, so the panels overlap clearly
+# Every healthy service answers after a latency of its own, so the panels overlap clearly and finish in
+# another order (reviews, orders, notifications, settings, profile) than PANELS.
 CHECK_TROUBLE = {
-    "/users/2": {"delay": CHECK_DELAY},
-    "/users/2/orders": {"delay": CHECK_DELAY},
-    "/users/2/settings": {"delay": CHECK_DELAY},
+    "/users/2": {"delay": "0.3"},
+    "/users/2/orders": {"delay": "0.15"},
+    "/users/2/settings": {"delay": "0.25"},
     "/payments": {"delay": "30"},  # as good as hung: no dashboard waits that long
-    "/reviews": {"delay": CHECK_DELAY, "status": "503"},
-    "/notifications": {"delay": CHECK_DELAY},
+    "/reviews": {"delay": "0.1", "status": "503"},
+    "/notifications": {"delay": "0.2"},
 }
 GUARD = 3.0  # the check gives up on a dashboard after this many seconds
-LATE = 0.3  # a request ending this long after the function returned was left running (not just closing)
-
-
-class _StillWaiting(Exception):
-    """The learner's dashboard was still waiting when the check's guard ran out."""
-
-
-def _guarded(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    @functools.wraps(fn)
-    async def guarded(*args: Any) -> Any:
-        try:
-            async with asyncio.timeout(GUARD) as guard:
-                return await fn(*args)
-        except TimeoutError:
-            if guard.expired():
-                raise _StillWaiting() from None
-            raise
-
-    return guarded
 
 
 def _paths(user_id: int) -> dict[str, str]:
@@ -156,11 +135,10 @@ async def check_build_dashboard(build_dashboard: Callable[[aiohttp.ClientSession
 
     The check runs it for user 2 while /payments takes 30 s and /reviews answers 503.
     """
-    if not inspect.iscoroutinefunction(build_dashboard):
-        raise CheckFailed("build_dashboard should be defined with `async def`, so that it can await requests.")
-    api = fakeapi.start()
-    async with troubled_session(CHECK_TROUBLE) as session:
-        seen = await observe(_guarded(build_dashboard), session, api.url, CHECK_USER, settle=1.0)
+    require_async(build_dashboard)
+    api = check_server()
+    async with check_session(CHECK_TROUBLE) as session:
+        seen = await observe(build_dashboard, session, api.url, CHECK_USER, settle=1.0, deadline=GUARD)
     panels = _judge(seen)
     passed("six panels fetched together: 4 ok, reviews failed (503), payments timed out and was cancelled; "
            "nothing left running.")
@@ -172,12 +150,11 @@ async def check_build_dashboard(build_dashboard: Callable[[aiohttp.ClientSession
         display(Dashboard(panels))
 
 
-def _judge(seen: Any) -> list[Panel]:
+def _judge(seen: Observation) -> list[Panel]:
+    seen.loop_problems("Here /payments takes 30 s to answer. Give each panel its own timeout (`async with "
+                       "asyncio.timeout(PANEL_TIMEOUT):` around its request), so a hung service costs one panel, "
+                       "not the whole page.")
     error = seen.error
-    if isinstance(error, _StillWaiting):
-        raise CheckFailed(f"build_dashboard was still waiting after {GUARD:.0f} s: here /payments takes 30 s to answer. "
-                          "Give each panel its own timeout (`async with asyncio.timeout(PANEL_TIMEOUT):` around "
-                          "its request), so a hung service costs one panel, not the whole page.")
     if isinstance(error, TimeoutError):
         raise CheckFailed("build_dashboard raised TimeoutError, so the learner sees no dashboard at all: the timeout "
                           "sits around every panel together. Put it inside each panel's fetch and turn its "
@@ -191,7 +168,7 @@ def _judge(seen: Any) -> list[Panel]:
         raise CheckFailed(f"one failing panel sank the whole dashboard: build_dashboard raised "
                           f"{type(error).__name__}. An exception in one gathered panel propagates out of gather; "
                           "catch it inside that panel's coroutine and return Panel(name, 'failed', reason=...).")
-    late = [e for e in seen.entries if e["end"] is None or e["end"] > seen.returned_at + LATE]
+    late = seen.still_running_at_return
     if seen.leftover_tasks or late:
         raise CheckFailed("a panel was still running when build_dashboard returned (the server kept working on "
                           f"{', '.join(sorted({e['path'] for e in late})) or 'a request'}). "
@@ -204,7 +181,7 @@ def _judge(seen: Any) -> list[Panel]:
         raise CheckFailed(f"the server never saw {', '.join(missing)}; fetch every panel in PANELS for the user_id "
                           f"you are given (the check asks for user {CHECK_USER}).")
     first = [next(e for e in seen.entries if e["path"] == p) for p in paths.values()]
-    if not all_overlapped(first):
+    if not all_together(first):
         late = max(first, key=lambda e: e["start"])
         raise CheckFailed(f"the panels were not fetched together: {label(late)} started only after another panel "
                           f"had finished (the server saw at most {seen.max_in_flight} in flight). Start every "

@@ -6,20 +6,17 @@ from typing import Any, Awaitable, Callable
 
 import aiohttp
 
-import fakeapi
-from lab.checks import CheckFailed, Observation, observe, passed
+from lab.checks import (STILL_RUNNING_TOLERANCE, CheckFailed, Observation, check_server, check_session, leaves,
+                        observe, passed, require_async)
 
 GOOD = ["build started", "tests passed", "deployed"]
 BAD = ["build started", "", "deployed"]  # the server refuses an empty message with 400, at once
+DELAY = "0.4"  # every accepted POST takes this long, so the others are still in flight when the 400 comes
 
 
 def _is_refusal(error: BaseException | None) -> bool:
     """The 400 for the empty message, raised as itself (or inside an ExceptionGroup, as a TaskGroup does)."""
-    if isinstance(error, aiohttp.ClientResponseError):
-        return error.status == 400
-    if isinstance(error, BaseExceptionGroup):
-        return any(_is_refusal(e) for e in error.exceptions)
-    return False
+    return any(isinstance(e, aiohttp.ClientResponseError) and e.status == 400 for e in leaves(error))
 
 
 def _posts(seen: Observation) -> list[dict[str, Any]]:
@@ -29,10 +26,13 @@ def _posts(seen: Observation) -> list[dict[str, Any]]:
 async def check_notify_all(notify_all: Callable[[aiohttp.ClientSession, str, list[str]], Awaitable[Any]]) -> None:
     """notify_all(session, base_url, messages): POST them all at once, answers in order; on a failure,
     cancel the others, wait for them, and raise the error. Nothing may run on after it returns."""
-    api = fakeapi.start()
-    async with aiohttp.ClientSession() as session:
+    require_async(notify_all)
+    api = check_server()
+    async with check_session({"/notifications": {"delay": DELAY}}) as session:
         good = await observe(notify_all, session, api.url, GOOD)
         bad = await observe(notify_all, session, api.url, BAD)
+    for seen in (good, bad):
+        seen.loop_problems("Start the requests as tasks, then await them together.")
 
     # 1. Everything succeeds: all at once, answers in the order of the messages.
     if good.error is not None:
@@ -72,7 +72,7 @@ async def check_notify_all(notify_all: Callable[[aiohttp.ClientSession, str, lis
             if stored_late else ""
         raise CheckFailed(f"{count} task(s) were still running after notify_all raised{late}. Keep the tasks "
                           "(asyncio.create_task), and when one fails, cancel the others and wait for them.")
-    still_running = [e for e in _posts(bad) if e["outcome"] == "ok" and e["end"] > bad.returned_at + 0.05]
+    still_running = [e for e in _posts(bad) if e["outcome"] == "ok" and e["end"] > bad.returned_at + STILL_RUNNING_TOLERANCE]
     if still_running:
         raise CheckFailed(f"{len(still_running)} request(s) kept running on the server after notify_all raised: "
                           "cancel the other tasks before you raise.")

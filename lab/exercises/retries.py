@@ -6,8 +6,8 @@ from typing import Any, Awaitable, Callable
 
 import aiohttp
 
-import fakeapi
-from lab.checks import CheckFailed, Observation, observe, passed
+from lab.checks import (CheckFailed, Observation, check_server, check_session, observe, passed, reference_json,
+                        require_async)
 
 BASE = 0.05  # the backoff base the exercise asks for, in seconds
 SLACK = 0.9  # a wait measured on the server is never shorter than the sleep; this only absorbs rounding
@@ -34,12 +34,13 @@ def _status_of(error: BaseException | None) -> int | None:
 
 async def check_get_with_retry(get_with_retry: GetWithRetry) -> None:
     """get_with_retry(session, url, attempts): retry 5xx, 429 and resets with backoff; never 4xx."""
-    api = fakeapi.start()
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{api.url}/users/2", params={"delay": "0"}) as response:
-            expected = await response.json()
+    require_async(get_with_retry)
+    api = check_server()
+    async with check_session() as session:
+        expected = await reference_json(session, f"{api.url}/users/2")
 
         seen = await observe(get_with_retry, session, api.url + FLAKY, 5)
+        seen.loop_problems("Wait between attempts with `await asyncio.sleep(delay)`.")
         statuses = _statuses(seen)
         if len(seen.entries) == 1:
             raise CheckFailed(f"no retry: the server saw one request, which answered {statuses[0]}, and "
@@ -61,6 +62,7 @@ async def check_get_with_retry(get_with_retry: GetWithRetry) -> None:
                     f"{BASE} * 2 ** {n - 1}, plus jitter).")
 
         seen = await observe(get_with_retry, session, api.url + NOT_FOUND, 3)
+        seen.loop_problems()
         if len(seen.entries) > 1:
             raise CheckFailed(f"you retried a 404 ({len(seen.entries)} requests): a missing user stays missing. "
                               "Retry only 5xx, 429 and connection errors; let 4xx raise at once.")
@@ -70,6 +72,7 @@ async def check_get_with_retry(get_with_retry: GetWithRetry) -> None:
                               f"get_with_retry {got}: an error swallowed looks like an answer to the caller.")
 
         seen = await observe(get_with_retry, session, api.url + THROTTLED, 3)
+        seen.loop_problems()
         if len(seen.entries) == 1:
             raise CheckFailed("429 Too Many Requests asks you to come back later: retry it, as you retry a 500.")
         if len(seen.entries) != 3:
@@ -81,6 +84,7 @@ async def check_get_with_retry(get_with_retry: GetWithRetry) -> None:
                               "(ClientResponseError 429) so the caller knows.")
 
         seen = await observe(get_with_retry, session, api.url + RESET, 2)
+        seen.loop_problems()
         if len(seen.entries) <= 2:
             raise CheckFailed("a connection reset (aiohttp.ClientOSError, a ClientConnectionError) was not "
                               f"retried: the server saw {len(seen.entries)} requests, and aiohttp's own single retry "
@@ -94,10 +98,12 @@ async def check_get_with_retry(get_with_retry: GetWithRetry) -> None:
 
 async def check_notify_once(notify_once: NotifyOnce) -> None:
     """notify_once(session, url, message): the message stored exactly once, even when a POST answers 500."""
-    api = fakeapi.start()
-    async with aiohttp.ClientSession() as session:
+    require_async(notify_once)
+    api = check_server()
+    async with check_session() as session:
         message = "order 7 shipped"
         seen = await observe(notify_once, session, api.url + NOTIFY, message)
+        seen.loop_problems("Wait between attempts with `await asyncio.sleep(delay)`.")
         stored = [n for n in api.notifications() if n["message"] == message]
         gets = [e for e in seen.entries if e["method"] == "GET"]
         if len(stored) > 1:
@@ -116,6 +122,7 @@ async def check_notify_once(notify_once: NotifyOnce) -> None:
             raise CheckFailed(f"return the stored notification's id ({stored[0]['id']}), not {seen.result!r}.")
 
         happy = await observe(notify_once, session, f"{api.url}/notifications?delay=0", "all good")
+        happy.loop_problems()
         if [e["method"] for e in happy.entries].count("POST") != 1 or happy.error is not None:
             raise CheckFailed("when the first POST answers 201, that is the whole job: one POST, return its id.")
         if happy.result != api.notifications()[0]["id"]:

@@ -3,74 +3,69 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from typing import Any, Awaitable, Callable
 
 import aiohttp
-from yarl import URL
 
-import fakeapi
-from lab.checks import CheckFailed, observe, passed
+from lab.checks import CheckFailed, check_server, check_session, name_of, observe, passed, reference_json, require_async
 
 IDS = [1, 42, 2, 7, 99, 3]  # 42 and 99 do not exist (404); user 7's request gets cancelled on the way
 MISSING = [42, 99]
 STOPPED = 7
-STOP_AFTER = 0.25  # seconds after user 7's request is sent: after the 404s (0.1 s), before its answer (0.5 s)
+STOP_AFTER = 0.25  # seconds after user 7's request is sent: after the 404s, before its answer (0.5 s)
+# Fixed latencies (user 7's is set to 0.5 s when it is stopped): they finish in another order than asked.
+DELAYS = {1: "0.2", 42: "0.1", 2: "0.15", 99: "0.05", 3: "0.3"}
 
 
 class CancelledEscaped(Exception):
     """The learner's function let the CancelledError of user 7's request escape."""
 
 
-class StopOneSession:
-    """The learner's session, except that the request for /users/7 is slowed down and then cancelled.
+class StopOne:
+    """Slows the request for /users/7 down, then cancels the task that sent it, while it is in flight.
 
     Like a Stop button pressed on one request: the task that asked for user 7 is cancelled while
     its request is in flight, so a CancelledError is what gather(return_exceptions=True) returns for it.
-    Everything else is passed to the real aiohttp.ClientSession.
+    It sits in the session, so it works however the request is written (session.get, session.request).
     """
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
-        self._session = session
+    def __init__(self) -> None:
         self.owner: asyncio.Task[Any] | None = None  # the task running fetch_users itself
         self.stopped = False
+        self.armed = False  # only during the learner's run, not for the check's own reference fetches
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
-
-    def get(self, url: Any, *args: Any, **kwargs: Any) -> Any:
-        url = URL(str(url))
+    def __call__(self, request: aiohttp.ClientRequest) -> None:
         task = asyncio.current_task()
-        if url.path == f"/users/{STOPPED}" and task is not None and task is not self.owner:
-            url = url.update_query(delay="0.5")
+        if (self.armed and request.url.path == f"/users/{STOPPED}" and task is not None
+                and task is not self.owner):
+            request.url = request.url.update_query(delay="0.5")
             asyncio.get_running_loop().call_later(STOP_AFTER, task.cancel)
             self.stopped = True
-        return self._session.get(url, *args, **kwargs)
 
 
 async def check_fetch_users(fetch_users: Callable[[Any, str, list[int]], Awaitable[Any]]) -> None:
     """fetch_users(session, base_url, ids) -> (found, failed): {id: name} and {id: exception}."""
-    api = fakeapi.start()
-    async with aiohttp.ClientSession() as real:
-        names = {}
-        for user_id in sorted(set(IDS) - set(MISSING)):
-            async with real.get(f"{api.url}/users/{user_id}", params={"delay": "0"}) as response:
-                names[user_id] = (await response.json())["name"]
-        session = StopOneSession(real)
+    require_async(fetch_users)
+    api = check_server()
+    stop = StopOne()
+    async with check_session({f"/users/{i}": {"delay": d} for i, d in DELAYS.items()}, on_request=stop) as session:
+        names = {user_id: (await reference_json(session, f"{api.url}/users/{user_id}"))["name"]
+                 for user_id in sorted(set(IDS) - set(MISSING))}
 
         async def run(*args: Any) -> Any:
-            session.owner = asyncio.current_task()
+            stop.owner = asyncio.current_task()
             try:
                 return await fetch_users(*args)
             except asyncio.CancelledError:
-                if session.owner.cancelling():  # the check itself is being cancelled: let it go
+                if stop.owner.cancelling():  # the check itself is cancelling it: let it go
                     raise
                 raise CancelledEscaped() from None
 
-        run.__name__ = getattr(fetch_users, "__name__", "fetch_users")
-        if not inspect.iscoroutinefunction(fetch_users):
-            run = fetch_users  # let observe() explain that it must be `async def`
+        run.__name__ = name_of(fetch_users)
+        stop.armed = True
         seen = await observe(run, session, api.url, list(IDS))
+    seen.loop_problems("Start every request at once with asyncio.gather(..., return_exceptions=True).")
+    session = stop  # what it saw: whether user 7's request was stopped
 
     if isinstance(seen.error, CancelledEscaped):
         raise CheckFailed(f"fetch_users raised the CancelledError of user {STOPPED}'s request, which was cancelled "

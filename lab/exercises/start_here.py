@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
-import aiohttp
-
-import fakeapi
-from lab.checks import CheckFailed, observe, passed
+from lab.checks import CheckFailed, check_server, check_session, observe, passed, reference_json, require_async
 
 TODO_IDS = (3, 7)  # two ids, so a URL with a fixed id cannot pass
 
 
-async def check_todo_title(todo_title: Callable[[aiohttp.ClientSession, str, int], Awaitable[Any]]) -> None:
+async def check_todo_title(todo_title: Callable[..., Awaitable[Any]]) -> None:
     """todo_title(session, base_url, todo_id) should GET /todos/{todo_id} once and return its title."""
-    api = fakeapi.start()
-    async with aiohttp.ClientSession() as session:
+    require_async(todo_title)
+    api = check_server()
+    async with check_session() as session:
         for todo_id in TODO_IDS:
-            async with session.get(f"{api.url}/todos/{todo_id}", params={"delay": "0"}) as response:
-                expected = (await response.json())["title"]
+            expected = (await reference_json(session, f"{api.url}/todos/{todo_id}"))["title"]
             seen = await observe(todo_title, session, api.url, todo_id)
+            seen.loop_problems("Await the request and return its title.")
             if seen.error is not None:
                 raise CheckFailed(f"todo_title raised {type(seen.error).__name__}: {seen.error}")
-            paths = [e["path"] for e in seen.entries]
+            paths = seen.paths
             if f"/todos/{todo_id}" not in paths:
                 raise CheckFailed(f"asked for todo {todo_id}, the server never saw GET /todos/{todo_id}; it saw "
                                   f"{paths or 'no request at all'}. Build the URL from base_url and todo_id.")

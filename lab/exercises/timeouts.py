@@ -2,60 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any, Awaitable, Callable
 
 import aiohttp
 
-import fakeapi
-from lab.checks import CheckFailed, observe, passed
+from lab.checks import (CheckFailed, check_server, check_session, name_of, observe, passed, reference_json,
+                        require_async)
 
 SECONDS = 0.3  # the time budget the check gives json_or_none on a server that hangs
 FAST_DELAY, FAST_SECONDS = 0.4, 1.0  # a server slower than SECONDS but within its budget: catches a hard-coded 0.3
 GRACE = 2.0  # how long past that budget the check waits before calling it "no timeout"
-
-
-async def _observe_within(fn: Callable[..., Awaitable[Any]], session: aiohttp.ClientSession, url: str,
-                          seconds: float):
-    """observe(fn, session, url, seconds), but give up (and say so) if fn is still waiting GRACE s past its budget."""
-    name = getattr(fn, "__name__", "json_or_none")
-    try:
-        async with asyncio.timeout(seconds + GRACE):
-            return await observe(fn, session, url, seconds, settle=0.5)
-    except TimeoutError:
-        raise CheckFailed(f"{name}(session, url, {seconds}) was still waiting {GRACE:g} s after its {seconds} s were "
-                          "up, on a server that never answers: put the request inside "
-                          "`async with asyncio.timeout(seconds):`.") from None
-
-
-async def _cancel_from_outside(fn: Callable[..., Awaitable[Any]], session: aiohttp.ClientSession,
-                               api: fakeapi.FakeAPI) -> asyncio.Task[Any]:
-    """Start fn on a slow URL with a generous budget, cancel it once the server has the request, await it."""
-    api.reset()
-    task = asyncio.create_task(fn(session, f"{api.url}/users/3?delay=2", 10))
-    deadline = time.monotonic() + 2
-    while api.stats()["in_flight"] == 0 and not task.done() and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
-    task.cancel()
-    try:
-        async with asyncio.timeout(GRACE):
-            await asyncio.gather(task, return_exceptions=True)
-    except TimeoutError:
-        raise CheckFailed("after it was cancelled, your function kept running: never catch CancelledError "
-                          "without raising it again.") from None
-    return task
+SLOW = "/users/3?delay=2"  # cancelled from outside 0.1 s after the server has it, with a budget of 10 s
+CANCEL_AFTER = 0.1
 
 
 async def check_json_or_none(json_or_none: Callable[[aiohttp.ClientSession, str, float], Awaitable[Any]]) -> None:
     """json_or_none(session, url, seconds): the JSON of url if it answers in time, else None; nothing left running."""
-    name = getattr(json_or_none, "__name__", "json_or_none")
-    api = fakeapi.start()
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{api.url}/users/2", params={"delay": "0"}) as response:
-            expected = await response.json()
+    require_async(json_or_none)
+    name = name_of(json_or_none)
+    api = check_server()
+    no_timeout = (f"{name}(session, url, {SECONDS}) on a server that never answers: put the request inside "
+                  "`async with asyncio.timeout(seconds):`.")
+    async with check_session() as session:
+        expected = await reference_json(session, f"{api.url}/users/2")
 
-        fast = await _observe_within(json_or_none, session, f"{api.url}/users/2?delay={FAST_DELAY}", FAST_SECONDS)
+        fast = await observe(json_or_none, session, f"{api.url}/users/2?delay={FAST_DELAY}", FAST_SECONDS,
+                             settle=0.5, deadline=FAST_SECONDS + GRACE)
+        fast.loop_problems(no_timeout)
         if fast.error is not None:
             raise CheckFailed(f"on a server that answers in {FAST_DELAY} s, with seconds={FAST_SECONDS}, {name} raised "
                               f"{type(fast.error).__name__}: {fast.error}")
@@ -66,9 +39,10 @@ async def check_json_or_none(json_or_none: Callable[[aiohttp.ClientSession, str,
             raise CheckFailed(f"on a server that answers in time, return its JSON (await response.json()); "
                               f"got {fast.result!r:.100}")
 
-        hang = await _observe_within(json_or_none, session, f"{api.url}/users/2?fault=hang", SECONDS)
-        left = [e for e in hang.entries if e["end"] is None]
-        if hang.leftover_tasks or left:
+        hang = await observe(json_or_none, session, f"{api.url}/users/2?fault=hang", SECONDS,
+                             settle=0.5, deadline=SECONDS + GRACE)
+        hang.loop_problems(no_timeout)
+        if hang.leftover_tasks or hang.still_running_at_return:
             raise CheckFailed(f"when the {SECONDS} s were up, your request was still running on the server "
                               f"({len(hang.leftover_tasks)} task(s) left behind): cancel what you started, "
                               "for example with asyncio.timeout around the request itself.")
@@ -84,13 +58,23 @@ async def check_json_or_none(json_or_none: Callable[[aiohttp.ClientSession, str,
         if not hang.entries:
             raise CheckFailed(f"the server never saw a request: {name} should GET the url it is given.")
 
-        cancelled = await _cancel_from_outside(json_or_none, session, api)
-    await api.wait_idle(1)
-    if not cancelled.cancelled():
-        outcome = (f"raised {type(cancelled.exception()).__name__}" if cancelled.exception() is not None
-                   else f"returned {cancelled.result()!r:.60}")
-        raise CheckFailed(f"cancelled from outside (not by its own timeout), {name} {outcome} instead of "
+        # Cancelled from outside (not by its own deadline), with its session still open: it must end
+        # cancelled, and leave nothing running.
+        outside = await observe(json_or_none, session, api.url + SLOW, 10, settle=0.5, deadline=GRACE,
+                                cancel_after_request=CANCEL_AFTER)
+    if outside.ignored_cancel:
+        raise CheckFailed(f"after it was cancelled, {name} kept running: never catch CancelledError "
+                          "without raising it again.")
+    if not outside.cancelled:
+        got = (f"raised {type(outside.error).__name__}" if outside.error is not None
+               else f"returned {outside.result!r:.60}")
+        raise CheckFailed(f"cancelled from outside (not by its own timeout), {name} {got} instead of "
                           "being cancelled: you caught CancelledError. Catch only TimeoutError, or re-raise "
                           "CancelledError, so whoever cancelled you can stop you.")
+    if outside.leftover_tasks or outside.still_running_at_return:
+        raise CheckFailed(f"cancelled from outside, {name} ended but its request ran on "
+                          f"({len(outside.leftover_tasks)} task(s) left behind, the server still busy with "
+                          f"{SLOW}): a task of your own (or asyncio.shield) is not cancelled with you. Await the "
+                          "request directly inside `async with asyncio.timeout(seconds):`.")
     passed(f"JSON when the server answers, None after {SECONDS} s when it hangs, nothing left running, "
            "and a cancel from outside still cancels.")
