@@ -4,8 +4,8 @@ Nothing here hides a concept a lesson teaches: requests are always written out i
 """
 
 from .checks import CheckFailed, NotSolvedYet, Observation, observe, passed
-from .kernel import install_stop_wakeup, notebook_session, still_running, stop_everything
 from .journal import all_overlapped, label, max_in_flight, outcomes, overlapped, show_journal
+from .kernel import install_stop_wakeup, notebook_session, still_running, stop_everything
 from .timeline import in_flight_chart, timeline
 
 __all__ = ["CheckFailed", "NotSolvedYet", "Observation", "all_overlapped", "in_flight_chart", "label",

@@ -8,15 +8,18 @@ Timings are printed for a human (`-s`); the only time asserted is a generous dea
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import sys
 import time
 from pathlib import Path
 from typing import Any, Iterator
 
+import aiohttp
 import pytest
 from jupyter_client.manager import KernelManager
 
+import lab
 import lab.kernel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,3 +185,21 @@ def test_still_running_lists_what_a_cell_left_behind_and_stop_everything_ends_it
 
 def test_the_wakeup_is_not_installed_outside_a_kernel() -> None:
     assert lab.kernel.install_stop_wakeup() is False  # pytest: no kernel, no running loop
+
+
+def test_notebook_session_closes_the_previous_one_of_its_name() -> None:
+    async def scenario() -> list[bool]:
+        first = lab.notebook_session()
+        second = lab.notebook_session()
+        other = lab.notebook_session(name="only_reviews")
+        given = aiohttp.ClientSession()
+        same = lab.notebook_session(given, name="only_reviews")
+        await asyncio.sleep(0.05)  # the previous sessions close in a task of their own
+        closed = [first.closed, second.closed, other.closed, same is given, given.closed]
+        with pytest.raises(TypeError, match="not both"):
+            lab.notebook_session(given, timeout=aiohttp.ClientTimeout(total=1))
+        await second.close()
+        await given.close()
+        return closed
+
+    assert asyncio.run(scenario()) == [True, False, True, True, False]
