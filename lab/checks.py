@@ -198,6 +198,7 @@ class Observation:
     ignored_cancel: bool = False  # cancelled by the check, it was still running GRACE seconds later
     deadline: float = DEADLINE
     name: str = "your function"
+    cancelled_leftovers: int = 0  # leftover tasks that had been cancelled (but not awaited) at return
 
     @property
     def max_in_flight(self) -> int:
@@ -240,8 +241,7 @@ class Observation:
         if running:
             what.append("the server was still working on " + ", ".join(sorted({label(e) for e in running})))
         if self.leftover_tasks:
-            cancelling = [t for t in self.leftover_tasks if t.cancelling()]
-            if cancelling and len(cancelling) == len(self.leftover_tasks):
+            if self.cancelled_leftovers == len(self.leftover_tasks):
                 fix = ("you cancelled them but did not wait for them: await them after cancel(), for example "
                        "`await asyncio.gather(*tasks, return_exceptions=True)`.")
             what.append(f"{len(self.leftover_tasks)} task(s) it started had not finished")
@@ -349,6 +349,7 @@ async def observe(fn: Callable[..., Awaitable[Any]], *args: Any, settle: float =
             at_return["time"] = time.monotonic()
             at_return["tasks"] = [t for t in asyncio.all_tasks() - tasks_before - {asyncio.current_task(), heartbeat}
                                   if not t.done() and _learner_task(t)]
+            at_return["cancelled"] = sum(1 for t in at_return["tasks"] if t.cancelling())
 
     started_at = time.monotonic()
     task = asyncio.create_task(run(), name=f"check: {name}")
@@ -403,4 +404,4 @@ async def observe(fn: Callable[..., Awaitable[Any]], *args: Any, settle: float =
     if not task.done():
         task.cancel()
     return Observation(result, error, entries, started_at, returned_at, leftover, watch.blocked(), stuck,
-                       cancelled, ignored, deadline, name)
+                       cancelled, ignored, deadline, name, at_return.get("cancelled", 0))

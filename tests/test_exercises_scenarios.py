@@ -210,3 +210,26 @@ def test_every_check_under_two_cpu_hogs():
         for check, wrong, hint in mistakes:
             assert_hint(check, wrong, CheckFailed, hint)
     assert time.monotonic() - started < 150, "the hogs ended before the checks did: the test proved nothing"
+
+
+def test_a_function_that_never_returns_gets_a_hint_not_a_timeout_error():
+    async def todo_title(session, base_url, todo_id):
+        async with session.get(f"{base_url}/todos/{todo_id}?fault=hang") as response:
+            return (await response.json())["title"]
+
+    assert_hint(check_todo_title, todo_title, CheckFailed, "todo_title was still waiting after 5 s, when the check "
+                "gave up on it")
+
+
+def test_a_function_that_swallows_the_checks_cancel_is_named():
+    async def todo_title(session, base_url, todo_id):
+        until = time.monotonic() + 8  # deaf to cancellation for a while (the test's loop must still end)
+        while time.monotonic() < until:
+            try:
+                await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                pass
+        return "too late"
+
+    assert_hint(check_todo_title, todo_title, CheckFailed, "todo_title kept running after it was cancelled: never "
+                "catch CancelledError")

@@ -63,7 +63,7 @@ async def check_notify_all(notify_all: Callable[[aiohttp.ClientSession, str, lis
                           "aiohttp.ClientResponseError of the 400 for the empty message.")
     if bad.leftover_tasks:
         count = len(bad.leftover_tasks)
-        if all(task.cancelling() for task in bad.leftover_tasks):
+        if bad.cancelled_leftovers == count:
             raise CheckFailed(f"you cancelled the other requests but returned before they finished: {count} "
                               "task(s) were still running when notify_all raised. Wait for them after cancelling, "
                               "e.g. `await asyncio.gather(*tasks, return_exceptions=True)`, then raise.")
