@@ -66,6 +66,7 @@ class Sampler:
         self.peak: dict[str, dict[str, float]] = {}      # user -> {"server", "kernels", "total"} max RSS
         self.last: dict[str, dict[str, float]] = {}
         self.cpu: list[tuple[float, float, float, float, float]] = []   # (t, hub, proxy, learners, other) cumulative
+        self.hub_rss = self.proxy_rss = 0.0   # peaks
         self.min_available = psutil.virtual_memory().available
         self.baseline_used = psutil.virtual_memory().total - psutil.virtual_memory().available
         self.peak_used = self.baseline_used
@@ -84,6 +85,7 @@ class Sampler:
                 self._ours_cpu[proc.pid] = cpu
                 if "configurable-http-proxy" in cmd:
                     proxy_cpu += cpu
+                    self.proxy_rss = max(self.proxy_rss, rss)
                     continue
                 if "jupyterhub-singleuser" in cmd:
                     kind, owner = "server", proc
@@ -99,6 +101,7 @@ class Sampler:
             entry[kind] += rss
             if kind == "kernels":
                 entry["nkernels"] += 1
+        self.hub_rss = max(self.hub_rss, self.hub_ps.memory_info().rss)
         return usage, sum(self.hub_ps.cpu_times()[:2]), proxy_cpu, learners_cpu
 
     def sample(self) -> None:
@@ -145,17 +148,21 @@ class Sampler:
         return result
 
 
-async def run_lessons(url: str, user: str, token: str, lessons: list[Path], errors: list[str]) -> dict[str, Any]:
+async def run_lessons(url: str, user: str, token: str, lessons: list[Path], errors: list[str],
+                      where: list[str] | None = None) -> dict[str, Any]:
     """Run every code cell of every lesson in a kernel of its own; return per-cell seconds and probe facts."""
+    where = where if where is not None else []
     base = f"{url}/user/{user}"
     latencies: dict[str, float] = {}
     facts: dict[str, Any] = {}
     async with aiohttp.ClientSession(headers={"Authorization": f"token {token}"}) as http:
         for lesson in lessons:
+            where[:] = [f"opening {lesson.stem}"]
             kernel_id = await open_notebook(http, base, lesson.name)
             async with http.ws_connect(kernel_ws_url(base, kernel_id), max_msg_size=0) as ws:
                 kernel = Kernel(ws)
                 for index, source, fails_on_purpose in code_cells(lesson):
+                    where[:] = [f"{lesson.stem} cell {index}"]
                     started = time.monotonic()
                     outcome = await asyncio.wait_for(kernel.run(source), 180)
                     latencies[f"{lesson.stem}[{index}]"] = time.monotonic() - started
@@ -197,16 +204,19 @@ class Learner:
 async def attend(hub: Hub, api: aiohttp.ClientSession, learner: Learner, lessons: list[Path],
                  errors: list[str], t0: float) -> None:
     await asyncio.sleep(max(0.0, t0 + learner.offset - time.monotonic()))
+    where = ["logging in"]
     try:
         session = await browser(hub.url, learner.name)
         await session.close()
         started = time.monotonic()
+        where[:] = ["starting the server"]
         await start_server(api, hub.url, learner.name, timeout=240)
         learner.start_seconds = time.monotonic() - started
         learner.token = await user_token(api, hub.url, learner.name)
-        learner.result = await run_lessons(hub.url, learner.name, learner.token, lessons, errors)
+        learner.result = await run_lessons(hub.url, learner.name, learner.token, lessons, errors, where)
     except Exception as error:   # counted, reported, and the run goes on
-        errors.append(f"{learner.name}: {type(error).__name__}: {error}")
+        errors.append(f"{learner.name} ({where[0]}, {time.monotonic() - t0:.1f} s into the class): "
+                      f"{type(error).__name__}: {error}")
 
 
 def prepare_home(workdir: Path, user: str, lessons: list[Path]) -> None:
@@ -324,6 +334,7 @@ def summarize(n: int, learners: list[Learner], before: dict[str, Any], after: di
         "machine_used_delta_mib_per_learner_peak": (sampler.peak_used - sampler.baseline_used) / MiB / max(n, 1),
         "machine_used_delta_mib_per_learner_settled": (settled_used - sampler.baseline_used) / MiB / max(n, 1),
         "min_available_gib": sampler.min_available / 1024 / MiB,
+        "hub_proxy_rss_mib": [sampler.hub_rss / MiB, sampler.proxy_rss / MiB],
         "cores": cpu,
         "errors": errors,
         "journals_own": f"{own}/{n}", "distinct_fakeapi_urls": urls, "distinct_kernel_pids": pids,
@@ -348,6 +359,8 @@ def table(results: list[dict[str, Any]]) -> str:
         ("hub CPU, mean / busiest second", lambda r: f"{r['cores'].get('hub', 0):.2f} / {r['cores'].get('hub_peak', 0):.2f} cores"),
         ("proxy CPU, mean / busiest second", lambda r: f"{r['cores'].get('proxy', 0):.2f} / {r['cores'].get('proxy_peak', 0):.2f} cores"),
         ("learners' servers+kernels CPU, mean", lambda r: f"{r['cores'].get('learners', 0):.2f} cores"),
+        ("  = CPU per learner (start + lessons)", lambda r: f"{r['cores'].get('learners', 0) * r['class_seconds'] / r['learners']:.1f} core-s"),
+        ("hub / proxy RSS, peak", lambda r: f"{r['hub_proxy_rss_mib'][0]:.0f} / {r['hub_proxy_rss_mib'][1]:.0f} MiB"),
         ("other load (not ours), mean", lambda r: f"{r['cores'].get('other', 0):.2f} cores"),
         ("errors", lambda r: f"{len(r['errors'])}"),
         ("journals their own / fakeapi URLs / kernel pids", lambda r: f"{r['journals_own']} / {r['distinct_fakeapi_urls']} / {r['distinct_kernel_pids']}"),
@@ -372,6 +385,10 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
                 print(f"N={n}: stopped after the {args.deadline} s deadline", flush=True)
                 break
             results.append(result)
+            if result["errors"]:   # keep the hub's log (it holds every server's log too) before tmp goes
+                kept = Path(tempfile.gettempdir()) / f"hub_load-N{n}-{time.strftime('%Y%m%dT%H%M%S')}.log"
+                shutil.copy(Path(tmp) / "hub.log", kept)
+                print(f"N={n}: the hub's log is kept in {kept}", flush=True)
             print(f"N={n}: done in {result['class_seconds']} s, {len(result['errors'])} errors", flush=True)
             for error in result["errors"][:10]:
                 print("   ", error, flush=True)
