@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
 import aiohttp
+from yarl import URL
 
 import fakeapi
 
@@ -97,7 +98,7 @@ def check_session(params: Mapping[str, Mapping[str, str]] | None = None,
 
 async def reference_json(session: aiohttp.ClientSession, url: str) -> Any:
     """The JSON body the checks' server gives for url, fetched at once (delay=0), to compare answers with."""
-    async with session.get(url, params={"delay": "0"}) as response:
+    async with session.get(URL(url).update_query(delay="0")) as response:
         response.raise_for_status()
         return await response.json()
 
