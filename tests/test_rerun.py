@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import pytest
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
@@ -62,8 +61,7 @@ def what_it_showed(cell: Any) -> list[str]:
     return shown
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
-def test_running_a_notebook_twice_in_one_kernel_is_clean(path: Path) -> None:
+def run_twice_in_one_kernel(path: Path) -> None:
     nb = nbformat.read(str(path), as_version=4)
     manager = KernelManager(kernel_name="python3")
     manager.kernel_spec.argv[0] = sys.executable
@@ -91,3 +89,11 @@ def test_running_a_notebook_twice_in_one_kernel_is_clean(path: Path) -> None:
     assert not stderr, f"the second run wrote to stderr: {stderr}"
     changed = {i: (first[i], second[i]) for i in first if first[i] != second[i]}
     assert not changed, f"cells that showed something else the second time (first, second): {changed}"
+
+
+# One class per lesson, so that `pytest -n 2 --dist loadscope` (make test) spreads the lessons over
+# both workers instead of running them all on one.
+for _lesson in LESSONS:
+    _name = "TestRunTwice_" + _lesson.stem
+    globals()[_name] = type(_name, (), {
+        "test_running_it_twice_in_one_kernel_is_clean": lambda self, path=_lesson: run_twice_in_one_kernel(path)})
