@@ -1,5 +1,6 @@
 """The check of 00_start_here accepts every correct way to fetch one todo and names each typical mistake."""
 
+import asyncio
 import time
 
 import pytest
@@ -28,6 +29,11 @@ async def without_async_with(session, base_url, todo_id):
     finally:
         response.release()
     return data["title"]
+
+
+async def pause_in_a_worker_thread(session, base_url, todo_id):
+    await asyncio.to_thread(time.sleep, 0.2)  # a blocking call, but off the event loop's thread: fine
+    return await solution(session, base_url, todo_id)
 
 
 async def whole_todo(session, base_url, todo_id):
@@ -72,7 +78,8 @@ def not_async(session, base_url, todo_id):
     return ""
 
 
-@pytest.mark.parametrize("right", [solution, with_request_and_raise_for_status, without_async_with])
+@pytest.mark.parametrize("right", [solution, with_request_and_raise_for_status, without_async_with,
+                                   pause_in_a_worker_thread])
 def test_correct_answers_pass(right):
     assert_passes(check_todo_title, right, "todos 3 and 7 fetched with one request each; todo 7 is titled '")
 
