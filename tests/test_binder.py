@@ -17,6 +17,15 @@ def test_runtime_pins_a_python_with_taskgroup() -> None:
     assert int(match.group(1)) >= 11, "repo2docker defaults to Python 3.10, which has no TaskGroup"
 
 
+def test_runtime_is_the_newest_python_make_test_proves() -> None:
+    """Binder runs the newest Python of make test's matrix, so what learners get there is tested."""
+    makefile = (ROOT / "Makefile").read_text()
+    proven = re.search(r"^PYTHONS \?= (.+)$", makefile, re.M)
+    assert proven, "the Makefile should name the Pythons make test proves: PYTHONS ?= 3.11 ..."
+    newest = max(proven.group(1).split(), key=lambda v: tuple(int(part) for part in v.split(".")))
+    assert (BINDER / "runtime.txt").read_text().strip() == f"python-{newest}"
+
+
 def test_post_build_installs_the_pinned_lab() -> None:
     post_build = BINDER / "postBuild"
     assert os.access(post_build, os.X_OK), "postBuild must be executable"
