@@ -88,9 +88,10 @@ def one_run(what: str, cache: str, installer: str, rev: str | None, log: Path) -
                     stop(process)
             done = subprocess.run(["make", "test"], cwd=clone, env=env, stdout=out, stderr=subprocess.STDOUT,
                                   timeout=DEADLINE[what])
-            if done.returncode != 0:
-                raise SystemExit(f"make test exited {done.returncode}: see {log}")
-            return time.monotonic() - started
+            seconds = time.monotonic() - started
+            if done.returncode != 0:  # still worth knowing how long it took; never quoted as a pass
+                print(f"  make test FAILED (exit {done.returncode}) after {seconds:.1f} s: see {log}", flush=True)
+            return seconds
 
 
 def main() -> int:
