@@ -73,6 +73,8 @@ def one_run(what: str, cache: str, installer: str, rev: str | None, log: Path) -
             out.flush()
             if what == "lab":
                 port = free_port()
+                # The port and token go by environment too, for a --rev whose Makefile has no LAB_ARGS.
+                env.update(JUPYTER_PORT=str(port), JUPYTER_TOKEN="", BROWSER="true")
                 args = f"--port {port} --no-browser --IdentityProvider.token= --ServerApp.password="
                 process = subprocess.Popen(["make", "lab", f"LAB_ARGS={args}"], cwd=clone, env=env,
                                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
