@@ -9,7 +9,9 @@ Both servers run as separate processes, started here:
 - bare:    `python bench/bare_server.py --port 0`: one route, GET /delay/{seconds}, that
   sleeps and answers the same JSON as fakeapi's GET /delay/{seconds}, with fakeapi's
   server settings (backlog, access log off, handler_cancellation).
-Both are driven by the same client, on the same URL path, in alternating order.
+Both are driven by the same client, on the same URL path, in alternating order. With
+`--baseline DIR`, the fakeapi package in DIR (an older commit, `git archive COMMIT fakeapi | tar -x -C DIR`)
+runs as a third server in the same rotation of the throughput part: before and after in one run.
 
 1. Throughput: `GET /delay/0`, keep-alive, a fixed number of connections, with wrk when it is
    installed (`apt-get install wrk`), else with an aiohttp client in a separate process
@@ -99,9 +101,9 @@ class LoadMeter:
 # ---------------------------------------------------------------- servers
 
 class Server:
-    def __init__(self, name: str, argv: list[str]) -> None:
+    def __init__(self, name: str, argv: list[str], cwd: Path = ROOT) -> None:
         self.name = name
-        self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, text=True)
         self.url = self._wait_listening(timeout=20)
 
     def _wait_listening(self, timeout: float) -> str:
@@ -221,7 +223,7 @@ def measure_throughput(server: Server, tool: str, connections: int, duration: fl
     load = run_wrk if tool == "wrk" else run_aiohttp_load
     load(url, connections, min(2.0, duration))  # warm-up, not counted
     server.settle()
-    before = http_json("GET", f"{server.url}/_stats")["requests"] if server.name == "fakeapi" else None
+    before = http_json("GET", f"{server.url}/_stats")["requests"] if server.name != "bare" else None
     cpu0, child0, t0 = server.cpu(), children_cpu(), time.monotonic()
     requests, rps, errors, p99 = load(url, connections, duration)
     elapsed = time.monotonic() - t0
@@ -361,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", choices=("throughput", "gather"), action="append", default=[],
                         help="skip a part (may be given twice)")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
+    parser.add_argument("--baseline", type=Path,
+                        help="also measure the fakeapi package found in this folder (for example a `git worktree` "
+                             "of an older commit), in the same rotation: before/after figures from one run "
+                             "(throughput part only)")
     parser.add_argument("--_load-worker", dest="load_worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -385,6 +391,9 @@ def main(argv: list[str] | None = None) -> int:
         Server("bare", [sys.executable, str(BARE_SERVER), "--port", "0"]),
         Server("fakeapi", [sys.executable, "-m", "fakeapi", "--port", "0", "--latency-scale", "0"]),
     ]
+    if args.baseline:
+        servers.append(Server("baseline", [sys.executable, "-m", "fakeapi", "--port", "0", "--latency-scale", "0"],
+                              cwd=args.baseline.resolve()))
     by_name = {s.name: s for s in servers}
     record: dict[str, Any] = {"machine": machine_line(), "args": {k: str(v) for k, v in vars(args).items()}}
     try:
@@ -393,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         if "throughput" not in args.skip:
             record["throughput"] = throughput_part(servers, by_name, tool, args)
         if "gather" not in args.skip:
-            record["gather"] = gather_part(servers, by_name, sizes, args)
+            record["gather"] = gather_part([by_name["bare"], by_name["fakeapi"]], by_name, sizes, args)
     finally:
         for s in servers:
             s.stop()
@@ -407,6 +416,13 @@ def order(servers: list[Server], rep: int) -> list[Server]:
     return servers if rep % 2 == 0 else servers[::-1]
 
 
+def rotation(servers: list[Server], rep: int) -> list[Server]:
+    """Each run starts with another server, so none is always measured first or last."""
+    shift = rep % len(servers)
+    ordered = servers[shift:] + servers[:shift]
+    return ordered if (rep // len(servers)) % 2 == 0 else ordered[::-1]
+
+
 def throughput_part(servers: list[Server], by_name: dict[str, Server], tool: str, args: argparse.Namespace) -> Any:
     generator = ("wrk (-t1, keep-alive)" if tool == "wrk"
                  else "an aiohttp client in a separate process (no wrk, or --load aiohttp): the client, "
@@ -414,30 +430,36 @@ def throughput_part(servers: list[Server], by_name: dict[str, Server], tool: str
     print(f"\n== throughput: GET /delay/0, {args.connections} connections, {args.duration:g} s per run, "
           f"{args.repeats} runs each; load generator: {generator}")
     runs: dict[str, list[Throughput]] = {s.name: [] for s in servers}
-    ratios, cpu_ratios = [], []
+    others = [s.name for s in servers if s.name != "bare"]
+    ratios: dict[str, list[float]] = {name: [] for name in others}
+    cpu_ratios: dict[str, list[float]] = {name: [] for name in others}
     with LoadMeter(servers) as meter:
         for rep in range(args.repeats):
-            for s in order(servers, rep):
+            for s in rotation(servers, rep):
                 runs[s.name].append(measure_throughput(s, tool, args.connections, args.duration))
-            ratio = runs["fakeapi"][-1].rps / runs["bare"][-1].rps
-            ratios.append(ratio)
-            cpu_ratios.append(runs["bare"][-1].server_us / runs["fakeapi"][-1].server_us)
-            print(f"  run {rep + 1}: bare {runs['bare'][-1].rps:8.0f} req/s, fakeapi {runs['fakeapi'][-1].rps:8.0f} "
-                  f"req/s, ratio {ratio:.3f}; server CPU per request ratio {cpu_ratios[-1]:.3f}")
+            bare = runs["bare"][-1]
+            for name in others:
+                ratios[name].append(runs[name][-1].rps / bare.rps)
+                cpu_ratios[name].append(bare.server_us / runs[name][-1].server_us)
+            print(f"  run {rep + 1}: bare {bare.rps:8.0f} req/s, " + ", ".join(
+                f"{name} {runs[name][-1].rps:8.0f} req/s (ratio {ratios[name][-1]:.3f}, server CPU per request "
+                f"ratio {cpu_ratios[name][-1]:.3f})" for name in others))
     print(f"  {'server':8} {'req/s':>9} {'errors':>7} {'server CPU':>11} {'us/request':>11} {'client CPU':>11} "
           f"{'p99':>8}")
     for name, rs in runs.items():
         print(f"  {name:8} {median([r.rps for r in rs]):9.0f} {sum(r.errors for r in rs):7d} "
               f"{median([r.server_cpu for r in rs]):10.0%} {median([r.server_us for r in rs]):11.1f} "
               f"{median([r.client_cpu for r in rs]):10.0%} {rs[len(rs) // 2].latency_p99:>8}")
-    journaled = [(r.journaled, r.requests) for r in runs["fakeapi"]]
-    print("  fakeapi journal recorded " + ", ".join(f"{j} (client read {n})" for j, n in journaled)
-          + " requests in the measured runs")
-    print(f"  RATIO fakeapi / bare: {median(ratios):.3f} req/s (median of per-run ratios; target >= 0.8, aim 0.9); "
-          f"by server CPU per request: {median(cpu_ratios):.3f}")
+    for name in others:
+        journaled = [(r.journaled, r.requests) for r in runs[name]]
+        print(f"  {name} journal recorded " + ", ".join(f"{j} (client read {n})" for j, n in journaled)
+              + " requests in the measured runs")
+        print(f"  RATIO {name} / bare: {median(ratios[name]):.3f} req/s (median of per-run ratios; target >= 0.8, "
+              f"aim 0.95); by server CPU per request: {median(cpu_ratios[name]):.3f}")
     print(f"  other load during this part: {meter.other_cores:.2f} cores on average")
-    return {"runs": runs, "ratios": ratios, "ratio": median(ratios), "cpu_ratio": median(cpu_ratios),
-            "other_cores": meter.other_cores}
+    return {"runs": runs, "ratios": ratios["fakeapi"], "ratio": median(ratios["fakeapi"]),
+            "cpu_ratio": median(cpu_ratios["fakeapi"]), "other_cores": meter.other_cores,
+            "all_ratios": ratios, "all_cpu_ratios": cpu_ratios}
 
 
 def gather_part(servers: list[Server], by_name: dict[str, Server], sizes: list[int],
