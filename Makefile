@@ -59,6 +59,14 @@ lock: venv
 	@test -x $(BIN)/uv || $(PY) -m pip install --quiet -r requirements-uv.txt
 	$(BIN)/uv pip compile $(LOCK_FLAGS) requirements.in -o requirements.txt
 	$(BIN)/uv pip compile $(LOCK_FLAGS) requirements-dev.in -o requirements-dev.txt
+	@# Every pin must have a wheel for each supported Python on Linux, Apple-silicon macOS and Windows.
+	@# (Intel macOS is not checked: argon2-cffi-bindings 26.2 and cryptography 50 ship no wheel for it.)
+	@for platform in x86_64-manylinux_2_28 aarch64-apple-darwin x86_64-pc-windows-msvc; do \
+	  for version in $(PYTHONS); do \
+	    $(BIN)/uv pip install --quiet --dry-run --only-binary :all: --target $(VENV)/.lock-check \
+	      --python-platform $$platform --python-version $$version -r requirements-dev.txt \
+	    || { echo "make lock: no wheel for some pin on $$platform, Python $$version"; exit 1; }; \
+	  done; done; echo "make lock: every pin has a wheel for Python $(PYTHONS) on Linux, Apple-silicon macOS and Windows"
 
 clean:
 	rm -rf $(VENV) $(VENV)-3.*
