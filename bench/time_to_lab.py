@@ -74,12 +74,13 @@ def one_run(what: str, cache: str, installer: str, rev: str | None, log: Path) -
             if what == "lab":
                 port = free_port()
                 # The port and token go by environment too, for a --rev whose Makefile has no LAB_ARGS.
-                env.update(JUPYTER_PORT=str(port), JUPYTER_TOKEN="", BROWSER="true")
-                args = f"--port {port} --no-browser --IdentityProvider.token= --ServerApp.password="
+                token = os.urandom(8).hex()
+                env.update(JUPYTER_PORT=str(port), JUPYTER_TOKEN=token, BROWSER="true")
+                args = f"--port {port} --no-browser"
                 process = subprocess.Popen(["make", "lab", f"LAB_ARGS={args}"], cwd=clone, env=env,
                                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
                 try:
-                    while not answers(f"http://127.0.0.1:{port}/api/status"):
+                    while not answers(f"http://127.0.0.1:{port}/api/status?token={token}"):
                         if process.poll() is not None:
                             raise SystemExit(f"make lab exited {process.returncode} before answering: see {log}")
                         if time.monotonic() - started > DEADLINE[what]:
