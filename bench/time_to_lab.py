@@ -1,7 +1,7 @@
 """What a newcomer waits for: a fresh clone to JupyterLab answering (`make lab`), and to `make test` passing.
 
     python3 bench/time_to_lab.py                          # make lab, warm then cold cache, 3 runs each
-    python3 bench/time_to_lab.py --what test --repeats 1  # make test (minutes: the whole suite and matrix)
+    python3 bench/time_to_lab.py --what test --cache warm --repeats 1 --no-prewarm   # make test: minutes
     python3 bench/time_to_lab.py --installer pip          # the same lock installed by pip instead of uv
     python3 bench/time_to_lab.py --rev 6888bae            # an older commit, measured the same way
 
@@ -104,12 +104,14 @@ def main() -> int:
     parser.add_argument("--installer", choices=["uv", "pip"], default="uv")
     parser.add_argument("--rev", help="measure this commit instead of HEAD")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-prewarm", action="store_true",
+                        help="skip the unmeasured first run (when the caches are known to be warm)")
     parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "time_to_lab.log")
     args = parser.parse_args()
     caches = ["warm", "cold"] if args.cache == "both" else [args.cache]
     print(f"make {args.what}, {args.installer}, {args.rev or 'HEAD'}; load average before: "
           f"{os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; log: {args.log}", flush=True)
-    if "warm" in caches:
+    if "warm" in caches and not args.no_prewarm:
         one_run(args.what, "warm", args.installer, args.rev, args.log)  # fills the caches, not counted
     times: dict[str, list[float]] = {cache: [] for cache in caches}
     for _ in range(args.repeats):
