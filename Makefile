@@ -31,9 +31,13 @@ $(NPM_INSTALLED): tests/hub/package-lock.json
 lab: venv
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
+# The matrix runs even when the main run failed, so one run tells what fails on which Python.
 test: venv-dev $(NPM_INSTALLED)
-	$(PY) -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)
-	$(PY) tools/matrix.py --main-venv $(VENV) $(PYTHONS)
+	@status=0; \
+	$(PY) -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL) || status=$$?; \
+	$(PY) tools/matrix.py --main-venv $(VENV) $(PYTHONS) || status=1; \
+	if [ $$status != 0 ]; then echo "make test: FAILED (see above: the main run on $(VENV), then the matrix)"; fi; \
+	exit $$status
 
 # The same tests with no network but loopback (a Linux network namespace): once installed, the lab
 # needs nothing from outside this machine.
