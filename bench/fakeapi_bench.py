@@ -367,8 +367,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="also measure the fakeapi package found in this folder (for example a `git worktree` "
                              "of an older commit), in the same rotation: before/after figures from one run "
                              "(throughput part only)")
+    parser.add_argument("--inprocess", action="store_true",
+                        help="only the in-process harness: CPU per request of routing + handler for GET /delay/0, "
+                             "no sockets (bare, fakeapi, and --baseline if given); steadier on a busy machine")
     parser.add_argument("--_load-worker", dest="load_worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+
+    if args.inprocess:
+        for name, us in asyncio.run(inprocess_part(args.baseline)).items():
+            print(f"  {name:8} {us:6.2f} us per request (routing + handler, best of 7 x 1,000 requests)")
+        return 0
 
     if args.load_worker:  # the aiohttp load generator, in its own process
         raise_nofile_limit()
@@ -531,6 +539,47 @@ def gather_part(servers: list[Server], by_name: dict[str, Server], sizes: list[i
               f"{t['first_answer']:.3f} s to {t['last_answer']:.3f} s, done at {t['done']:.3f} s")
     return {"runs": {f"{k[0]}:{k[1]}": v for k, v in runs.items()}, "summary": summary,
             "journal_at_max": j, "traced": traced, "other_cores": meter.other_cores}
+
+
+# ---------------------------------------------------------------- in process
+
+def _fresh_fakeapi(root: Path) -> Any:
+    """Import the fakeapi package found in `root` (a new copy of it, whichever was imported before)."""
+    for name in [m for m in sys.modules if m == "fakeapi" or m.startswith("fakeapi.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(root))
+    try:
+        import fakeapi
+    finally:
+        sys.path.pop(0)
+    return fakeapi
+
+
+async def inprocess_part(baseline: Path | None, path: str = "/delay/0", n: int = 1_000, reps: int = 7) -> dict[str, float]:
+    """Best-of-reps CPU microseconds per request to resolve the route and run the handler (no sockets, no parsing).
+
+    Each rep builds n fresh mocked requests (about 2 ms each to build: that is why n is small).
+    """
+    from aiohttp.test_utils import make_mocked_request
+
+    import bare_server
+
+    apps = {"bare": bare_server.create_app(), "fakeapi": _fresh_fakeapi(ROOT).create_app(latency_scale=0)}
+    if baseline is not None:
+        apps["baseline"] = _fresh_fakeapi(baseline.resolve()).create_app(latency_scale=0)
+    for app in apps.values():
+        app.freeze()
+    best = {name: float("inf") for name in apps}
+    for _ in range(reps):
+        for name, app in apps.items():
+            requests = [make_mocked_request("GET", path, app=app) for _ in range(n)]
+            t0 = time.process_time()
+            for request in requests:
+                match = await app.router.resolve(request)
+                request._match_info = match  # what aiohttp's own _handle does
+                await match.handler(request)
+            best[name] = min(best[name], (time.process_time() - t0) / n * 1e6)
+    return best
 
 
 if __name__ == "__main__":
