@@ -77,3 +77,87 @@ def test_in_flight_chart_steps_up_and_down_per_run() -> None:
     assert max(gather.get_ydata()) == 3 and list(gather.get_ydata())[-1] == 0
     assert max(sequential.get_ydata()) == 1
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["gather (peak 3)", "sequential (peak 1)"]
+
+
+# Figures everyone can read: Okabe-Ito colours, one hatching per outcome, a text summary from the journal.
+
+OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"}
+EVERY_OUTCOME = [entry(0.0, 0.3), entry(0.0, 0.2, "error"), entry(0.05, 0.25, "fault"),
+                 entry(0.1, 0.35, "cancelled"), entry(0.1, None, None)]
+
+
+def luminance(hex_colour: str) -> float:
+    """Relative luminance (WCAG): what is left of a colour in grey scale."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_timeline_bars_use_okabe_ito_colours_and_one_hatch_per_outcome() -> None:
+    from matplotlib.colors import to_hex
+
+    ax = lab.timeline(EVERY_OUTCOME, title="every outcome").axes[0]
+    bars = ax.patches
+    colours = [to_hex(b.get_facecolor()).upper() for b in bars]
+    hatches = [b.get_hatch() or "" for b in bars]
+    assert set(colours) <= OKABE_ITO
+    assert len(set(colours)) == len(EVERY_OUTCOME)            # five outcomes, five colours
+    assert len(set(hatches)) == len(EVERY_OUTCOME)            # and five patterns: apart without colour
+    assert hatches[0] == ""                                  # ok is the one solid bar
+    legend = ax.get_legend()
+    assert [p.get_hatch() or "" for p in legend.get_patches()] == hatches   # the legend shows the same cue
+    assert [t.get_text() for t in legend.get_texts()] == ["ok", "error (4xx/5xx)", "fault", "cancelled", "in flight"]
+
+
+def test_ok_and_error_differ_in_grey_scale_by_pattern_not_only_by_shade() -> None:
+    from lab.timeline import STYLES
+
+    assert "red" not in str(STYLES) and "#c62828" not in str(STYLES).lower()
+    (ok_colour, ok_hatch), (error_colour, error_hatch) = STYLES["ok"], STYLES["error"]
+    assert ok_hatch != error_hatch
+    # the two shades alone would be too close to tell apart in grey scale: that is why the hatch is there
+    assert abs(luminance(ok_colour) - luminance(error_colour)) < 0.1
+
+
+def test_in_flight_chart_runs_differ_by_line_style_too() -> None:
+    runs = {name: [entry(0, 1)] for name in ("a", "b", "c")}
+    lines = lab.in_flight_chart(runs).axes[0].get_lines()[:3]
+    assert len({str(line.get_linestyle()) for line in lines}) == 3
+    from matplotlib.colors import to_hex
+    assert {to_hex(line.get_color()).upper() for line in lines} <= OKABE_ITO
+
+
+@pytest.mark.parametrize("entries, marks, expected", [
+    ([], None, "Timeline: no requests."),
+    ([entry(0, 1)], None, "Timeline: 1 request; outcomes: ok 1."),
+    ([entry(0, 1), entry(1, 2), entry(2, 3)], None, "Timeline: 3 requests, one at a time; outcomes: ok 3."),
+    ([entry(0, 1), entry(0.1, 1.1, "error"), entry(0.2, 0.9)], {"gather raised": 0.5},
+     "Timeline: 3 requests, all 3 in flight together; outcomes: error 1, ok 2; marked: gather raised."),
+    ([entry(0, 1), entry(0.5, 1.5), entry(1.2, 2, "cancelled")], {"a": 0, "b": 1},
+     "Timeline: 3 requests, at most 2 in flight at once; outcomes: cancelled 1, ok 2; marked: a, b."),
+])
+def test_timeline_summary_is_derived_from_the_entries(entries: list, marks: dict | None, expected: str) -> None:
+    assert lab.timeline(entries, title="t", marks=marks).lab_summary == expected
+
+
+def test_in_flight_summary_names_each_run_and_its_peak() -> None:
+    runs = {"gather": [entry(0, 1), entry(0, 1), entry(0.5, 1.5)], "sequential": [entry(0, 1), entry(1, 2)]}
+    fig = lab.in_flight_chart(runs, lines={"limit": 2})
+    assert fig.lab_summary == ("Requests in flight: gather: 3 requests, at most 3 in flight; "
+                               "sequential: 2 requests, at most 1 in flight; lines at limit (2).")
+
+
+def test_in_jupyter_the_summary_is_shown_as_text_under_the_image() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from lab.timeline import _draw_figures_in_jupyter
+
+    shell = InteractiveShell.instance()
+    _draw_figures_in_jupyter()
+    fig = lab.timeline([entry(0, 1), entry(0.5, 1.5, "error")], title="two")
+    with capture_output() as captured:
+        assert shell.display_formatter.format(fig) == ({}, {})     # the figure displayed itself
+    image, text = captured.outputs
+    assert "image/png" in image.data and image.data["text/plain"] == fig.lab_summary
+    assert text.data == {"text/plain": "Timeline: 2 requests, all 2 in flight together; outcomes: error 1, ok 1."}
