@@ -7,7 +7,9 @@ data accepted, unsupported methods answered 405, no 5xx).
 
 What is left out, and why: valid values of the chaos parameters that ask for a failure or a
 wait (`fault`, `status`, `fail_rate` above 0, and `delay`, `jitter` or `/delay/{seconds}` above
-MAX_WAIT, and `/status/{code}` with a code of 400 or more) are filtered out by the hooks below
+MAX_WAIT, and `/status/{code}` with a code of 400 or more), and valid values of the parameters that
+only work in pairs or by design fail, wait or refuse (`p50`, `p99`, `fail_first`, `fail_with`,
+`rate_limit`, `rate_window`: one alone is a 400 the schema cannot express) are filtered out by the hooks below
 (`filter_query`, `filter_path_parameters`): a case that holds one is not sent. They would make
 "valid data accepted" or "no server error" fail on purpose (a forced 503 is the point of
 `status=503`, a reset the point of `fault=reset`) or make the run wait, and they are covered
@@ -52,8 +54,11 @@ def _valid(param: Param, raw: Any) -> Any:
         return None
 
 
+PAIRED = ("p50", "p99", "fail_first", "fail_with", "rate_limit", "rate_window")  # tested in test_fakeapi_scripted.py
+
+
 def asks_for_failure_or_wait(query: dict[str, Any]) -> bool:
-    if any(name in query and _valid(BY_NAME[name], query[name]) is not None for name in ("fault", "status")):
+    if any(name in query and _valid(BY_NAME[name], query[name]) is not None for name in ("fault", "status", *PAIRED)):
         return True
     if "fail_rate" in query and _valid(BY_NAME["fail_rate"], query["fail_rate"]):
         return True
@@ -95,6 +100,7 @@ def test_live_openapi_document_holds(tmp_path) -> None:
     summary = done.stdout[-3000:]
     assert done.returncode == 0, summary + done.stderr[-2000:]
     assert "No issues found" in done.stdout, summary
-    # the requests really came: 2 journal changes per resource request (the run also clears the journal)
-    assert changes > 2 * 500, changes
+    # the requests really came, at least one per resource operation: 2 journal changes each (a start and
+    # an end; the seq counts on across the clears the run makes). How many more depends on the machine's speed.
+    assert changes >= 2 * len([route for route in fakeapi.ROUTES if not route.internal]), changes
     assert not [e for e in journal if e["status"] is not None and e["status"] >= 500], summary
