@@ -4,8 +4,9 @@
 
 One route, `GET /delay/{seconds}`: sleep that long, then answer the same small JSON that
 fakeapi's `GET /delay/{seconds}` answers ({"delay", "args", "url"}), so both servers put the
-same bytes on the wire and the difference measured is fakeapi's own machinery (journal,
-chaos middleware, parameter checks). No middleware, no journal.
+same bytes on the wire and the difference measured is fakeapi's own machinery: the journal,
+the parameter checks and the chaos, which fakeapi/lifecycle.py wraps around each route's handler
+(fakeapi has no middleware). Here: no journal, no checks, no chaos.
 
 Server settings are fakeapi's where they matter for fairness (fakeapi/server.py serve()):
 handler_cancellation on, access log off, the same listen backlog and shutdown timeout.
