@@ -68,7 +68,7 @@ def in_flight_summary(runs: dict[str, list[Entry]], lines: dict[str, float] | No
              for name, entries in runs.items()]
     text = "Requests in flight: " + ("; ".join(parts) if parts else "no runs")
     if lines:
-        text += "; lines at " + ", ".join(f"{name} ({level:g})" for name, level in lines.items())
+        text += "; marked levels: " + ", ".join(lines)
     return text + "."
 
 

@@ -144,7 +144,7 @@ def test_in_flight_summary_names_each_run_and_its_peak() -> None:
     runs = {"gather": [entry(0, 1), entry(0, 1), entry(0.5, 1.5)], "sequential": [entry(0, 1), entry(1, 2)]}
     fig = lab.in_flight_chart(runs, lines={"limit": 2})
     assert fig.lab_summary == ("Requests in flight: gather: 3 requests, at most 3 in flight; "
-                               "sequential: 2 requests, at most 1 in flight; lines at limit (2).")
+                               "sequential: 2 requests, at most 1 in flight; marked levels: limit.")
 
 
 def test_in_jupyter_the_summary_is_shown_as_text_under_the_image() -> None:
