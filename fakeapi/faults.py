@@ -59,7 +59,8 @@ class _Dribble(web.StreamResponse):
 async def _dribble(request: web.Request, response: web.Response, seconds: float) -> web.StreamResponse:
     """fault=slow: headers at once, then the body in SLOW_CHUNKS pieces spread over `seconds`."""
     body = response.body if isinstance(response.body, bytes) else b""
-    stream = _Dribble(status=response.status, headers={"Content-Type": "application/json"})
+    headers = {name: value for name, value in response.headers.items() if name.startswith("RateLimit-")}
+    stream = _Dribble(status=response.status, headers={"Content-Type": "application/json", **headers})
     stream.content_length = len(body)
     await stream.prepare(request)
     size = max(1, -(-len(body) // SLOW_CHUNKS))

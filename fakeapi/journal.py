@@ -24,7 +24,8 @@ OK, ERROR, FAULT, CANCELLED = "ok", "error", "fault", "cancelled"
 
 
 class Entry:
-    __slots__ = ("id", "seq", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end")
+    __slots__ = ("id", "seq", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end",
+                 "latency")
 
     def __init__(self, seq: int, method: str, path: str, query: str, route: str | None, start: float) -> None:
         self.id = seq
@@ -38,6 +39,7 @@ class Entry:
         self.fault: str | None = None
         self.start = start
         self.end: float | None = None
+        self.latency: float | None = None  # seconds the server waited (or dribbled) before answering; 0 at once
 
     def as_json(self) -> dict[str, Any]:
         fields = {name: getattr(self, name) for name in self.__slots__}

@@ -20,16 +20,22 @@ ERROR_SCHEMA = {
 }
 ENTRY_SCHEMA = {
     "type": "object",
-    "required": ["id", "seq", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end"],
+    "required": ["id", "seq", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end",
+                 "latency"],
     "properties": {
         "id": {"type": "integer"}, "seq": {"type": "integer"}, "method": {"type": "string"},
         "path": {"type": "string"}, "query": {"type": "object"}, "route": {"type": "string", "nullable": True},
         "status": {"type": "integer", "nullable": True},
         "outcome": {"type": "string", "enum": ["ok", "error", "fault", "cancelled"], "nullable": True},
         "fault": {"type": "string", "nullable": True}, "start": {"type": "number"},
-        "end": {"type": "number", "nullable": True},
+        "end": {"type": "number", "nullable": True}, "latency": {"type": "number", "nullable": True},
     },
 }
+
+
+RATE_HEADERS = {name: {"schema": {"type": "integer"}, "description": f"with rate_limit: {text}"} for name, text in (
+    ("RateLimit-Limit", "the limit per window"), ("RateLimit-Remaining", "requests left in the window"),
+    ("RateLimit-Reset", "whole seconds until the window ends, rounded up"))}
 
 
 def _json(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -52,8 +58,10 @@ def _resource_responses(route: Route) -> dict[str, Any]:
         "400": _error("A parameter (or the body) is malformed, repeated or unknown; the body names it"),
         "404": _error("No such resource (an id, or the user of a `user=` filter)"
                       if route.path_params or route.params else "Never, unless forced with status=404"),
-        "429": {**_error("max_concurrent: too many requests in flight on this route"),
-                "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}},
+        "429": {**_error("max_concurrent: too many requests in flight on this route; or rate_limit: over the "
+                         "window's limit"),
+                "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"},
+                            **RATE_HEADERS}},
         "500": _error("fail_rate: an injected failure"),
         **{str(code): {"description": f"Forced with status={code}: no body"} for code in NO_BODY_STATUSES},
         "default": {"description": "A status forced with status= (200 to 599; JSON body except for 204, 205 "

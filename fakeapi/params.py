@@ -24,6 +24,10 @@ FAULTS = ("reset", "close", "malformed", "hang", "slow")
 MAX_DELAY = 30.0
 MAX_SEED = 2**63 - 1
 MAX_CONCURRENT = 100_000
+MAX_FAIL_FIRST = 100
+MAX_RATE_LIMIT = 100_000
+MAX_RATE_WINDOW = 3600.0
+MIN_PERCENTILE = 0.001  # p50 and p99 must be above 0: the smallest accepted is a millisecond
 BODY_LIMIT = 1024**2  # aiohttp's default client_max_size: a bigger POST body is a 413
 
 # ---- the chaos parameters, on every resource route -----------------------------------------
@@ -42,7 +46,22 @@ CHAOS_PARAMS: tuple[Param, ...] = (
           choices=FAULTS),
     Param("max_concurrent", "integer", "When this many requests are already in flight on the route, "
           "answer 429 with Retry-After: 1.", 1, MAX_CONCURRENT),
+    Param("p50", "number", "With p99: the latency is drawn from a lognormal distribution with this median; "
+          "replaces the route's default latency; reproducible with seed.", MIN_PERCENTILE, MAX_DELAY, " (seconds)"),
+    Param("p99", "number", "With p50: the 99th percentile of that lognormal distribution (p50 <= p99); "
+          "a draw above 30 s is cut to 30 s.", MIN_PERCENTILE, MAX_DELAY, " (seconds)"),
+    Param("fail_first", "integer", "The first N requests of this exact URL (since the journal was cleared) fail "
+          "as fail_with says; the next ones answer normally.", 1, MAX_FAIL_FIRST),
+    Param("fail_with", "failure", "With fail_first: how those requests fail, a status (default 503) or a fault "
+          "name.", 400, 599, choices=FAULTS),
+    Param("rate_limit", "integer", "With rate_window: at most N requests per window on the route; over it, 429 "
+          "with Retry-After; RateLimit-Limit, -Remaining and -Reset headers on every answer.", 1, MAX_RATE_LIMIT),
+    Param("rate_window", "number", "With rate_limit: the window's length; a fixed window opens at the first "
+          "request it counts.", 0.01, MAX_RATE_WINDOW, " (seconds)"),
 )
+# Parameters that only make sense together: each needs its partner (a 400 naming the one given alone).
+PAIRS = (("p50", "p99"), ("p99", "p50"), ("rate_limit", "rate_window"), ("rate_window", "rate_limit"),
+         ("fail_with", "fail_first"))
 CHAOS_NAMES = frozenset(param.name for param in CHAOS_PARAMS)
 BY_NAME = {param.name: param for param in CHAOS_PARAMS}
 
@@ -91,6 +110,12 @@ def parse(param: Param, raw: str) -> Any:
     elif kind == "choice":
         if raw in param.choices:
             return raw
+    elif kind == "failure":  # a status from lo to hi, or a fault name
+        if raw in param.choices:
+            return raw
+        value = _int(raw)
+        if value is not None and param.lo <= value <= param.hi:
+            return value
     else:  # integer, id
         value = _int(raw)
         if value is not None and (kind == "id" or param.lo <= value <= param.hi):
@@ -131,6 +156,12 @@ class Chaos:
     fail_rate: float = 0.0
     fault: str | None = None
     max_concurrent: int | None = None
+    p50: float | None = None
+    p99: float | None = None
+    fail_first: int | None = None
+    fail_with: int | str | None = None
+    rate_limit: int | None = None
+    rate_window: float | None = None
 
 
 NO_CHAOS = Chaos()  # a request with no query string: shared, never changed
@@ -153,12 +184,24 @@ def parse_chaos(request: web.Request, route: Route) -> Chaos:
         seen.add(name)
         if param is not None:
             setattr(chaos, name, parse(param, raw))
+    for name, partner in PAIRS:
+        if name in seen and partner not in seen:
+            raise BadParam(name, f"{name} needs {partner}: give both", BY_NAME[name].allowed)
+    if chaos.p50 is not None:
+        if chaos.delay is not None:
+            raise BadParam("p50", "p50 and p99 draw the latency that delay fixes: give delay or p50 and p99, "
+                                  "not both", BY_NAME["p50"].allowed)
+        if chaos.p50 > chaos.p99:
+            raise BadParam("p99", f"p99 must be at least p50 ({chaos.p50:g}), got {chaos.p99:g}",
+                           f"a number from {chaos.p50:g} to {MAX_DELAY:g} (seconds)")
     return chaos
 
 
 # ---- the table as docs/fakeapi.md shows it ----------------------------------------------------
 
 def _values(param: Param) -> str:
+    if param.kind == "failure":
+        return f"whole number, {param.lo:g} to {param.hi:g}, or " + ", ".join(f"`{c}`" for c in param.choices)
     if param.kind == "choice":
         return ", ".join(f"`{choice}`" for choice in param.choices)
     if param.kind == "number":
@@ -170,7 +213,7 @@ def markdown_table() -> str:
     """The chaos parameters as the Markdown table in docs/fakeapi.md (a test checks they are equal)."""
     lines = ["| parameter | values | effect | a bad value answers |", "|---|---|---|---|"]
     for param in CHAOS_PARAMS:
-        example = "explode" if param.kind == "choice" else "abc"
+        example = "explode" if param.kind in ("choice", "failure") else "abc"
         lines.append(f"| `{param.name}` | {_values(param)} | {param.description} | "
                      f"400 `{param.error(example)}` |")
     return "\n".join(lines)

@@ -24,6 +24,7 @@ class State:
     next_notification_id: int = 1  # taken when a POST arrives, so concurrent POSTs never share an id
     in_flight_by_route: dict[str, int] = field(default_factory=dict)  # for max_concurrent
     url_counts: dict[str, int] = field(default_factory=dict)  # how often each URL with random draws was seen
+    rate_windows: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)  # rate_limit: [start, count]
 
     def __post_init__(self) -> None:
         self.data = make_dataset(self.seed)
@@ -43,6 +44,7 @@ class State:
         """Clear the journal and restart the seeded random draws, so an experiment can be repeated."""
         self.journal.clear()
         self.url_counts.clear()
+        self.rate_windows.clear()
 
 
 STATE = web.AppKey("state", State)

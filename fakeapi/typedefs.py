@@ -22,7 +22,8 @@ class Param:
     """One parameter: its name, kind, bounds and the text of its error. fakeapi/params.py lists them all.
 
     kind: "number" (a float from lo to hi), "integer" (a whole number from lo to hi), "id" (any
-    whole number: a missing one is a 404 later), "choice" (one of `choices`), "string" (non-empty).
+    whole number: a missing one is a 404 later), "choice" (one of `choices`), "string" (non-empty),
+    "failure" (a status from lo to hi, or one of `choices`).
     """
 
     name: str
@@ -45,6 +46,8 @@ class Param:
             return "a whole number, for example 1"
         if self.kind == "choice":
             return list(self.choices)
+        if self.kind == "failure":
+            return f"a status from {self.lo:g} to {self.hi:g}, or one of {', '.join(self.choices)}"
         return "a non-empty string"
 
     def error(self, raw: Any) -> str:
@@ -57,6 +60,9 @@ class Param:
         """The OpenAPI 3.0 schema of the values the parser accepts."""
         if self.kind == "choice":
             return {"type": "string", "enum": list(self.choices)}
+        if self.kind == "failure":
+            return {"oneOf": [{"type": "integer", "minimum": int(self.lo), "maximum": int(self.hi)},
+                              {"type": "string", "enum": list(self.choices)}]}
         if self.kind == "string":
             return {"type": "string", "minLength": 1}
         schema: dict[str, Any] = {"type": "number" if self.kind == "number" else "integer"}

@@ -19,7 +19,8 @@ from fakeapi.server import serve
 
 pytestmark = pytest.mark.timeout(60)  # a fakeapi test that hangs fails within a minute
 
-ENTRY_FIELDS = {"id", "seq", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end"}
+ENTRY_FIELDS = {"id", "seq", "method", "path", "query", "route", "status", "outcome", "fault", "start", "end",
+                "latency"}
 
 
 # path, method, route, status, outcome, fault
