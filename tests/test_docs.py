@@ -265,3 +265,18 @@ def test_every_table_row_cites_a_cell(doc: str) -> None:
 def test_the_readme_links_the_cheatsheet_and_the_errata() -> None:
     text = README.read_text(encoding="utf-8")
     assert "(docs/cheatsheet.md)" in text and "(docs/errata.md)" in text
+
+
+# -- README's one paragraph on fakeapi's chaos parameters ---------------------------------------
+
+def test_readme_names_every_chaos_parameter_and_only_real_ones() -> None:
+    from fakeapi.params import CHAOS_NAMES
+
+    text = README.read_text(encoding="utf-8")
+    start = text.index("chaos on every route by query parameter (")
+    paragraph = text[start:text.index(");", start)]
+    codes = [code for code in re.findall(r"`([^`]+)`", paragraph) if re.fullmatch(r"[a-z_0-9=|/]+", code)]
+    named = {name for code in codes for name in re.split(r"[=|/]", code) if name}  # `fault=reset|close` too
+    named -= {"reset", "close", "malformed", "hang", "slow"}  # fault's values
+    assert named <= CHAOS_NAMES, f"README names chaos parameters fakeapi does not have: {sorted(named - CHAOS_NAMES)}"
+    assert CHAOS_NAMES <= named, f"README's fakeapi paragraph leaves out {sorted(CHAOS_NAMES - named)}"
