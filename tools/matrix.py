@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, str] = {}
     for version in args.versions:
         if version == main_version:
-            results[version] = "passed (the whole suite, in the main venv)"
+            results[version] = f"the whole suite, in {args.main_venv.name} (its result is above)"
             continue
         started = time.monotonic()
         outcome = leg(version)
