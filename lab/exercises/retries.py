@@ -12,12 +12,13 @@ from lab.checks import (CheckFailed, Observation, check_server, check_session, o
 BASE = 0.05  # the backoff base the exercise asks for, in seconds
 SLACK = 0.9  # a wait measured on the server is never shorter than the sleep; this only absorbs rounding
 
-# The seeded draws of this exact URL, after a journal clear: 500, 500, then 200.
-FLAKY = "/users/2?delay=0&fail_rate=0.5&seed=8"
+# Scripted: after a journal clear, this exact URL answers 500, 500, then 200 (fail_first counts per URL).
+FLAKY = "/users/2?delay=0&fail_first=2&fail_with=500"
 NOT_FOUND = "/users/99?delay=0"
 THROTTLED = "/users/3?delay=0&status=429"
 RESET = "/users/4?delay=0&fault=reset"
-# POST draws 500 then 201 on this URL; GET on it draws 200, 200, 200.
+# POST draws 500 then 201 on this URL; GET on it draws 200, 200, 200. (Not fail_first: it counts the GETs
+# of the same URL too, so the learner's first GET would fail.)
 NOTIFY = "/notifications?delay=0&fail_rate=0.5&seed=8"
 
 GetWithRetry = Callable[[aiohttp.ClientSession, str, int], Awaitable[Any]]
