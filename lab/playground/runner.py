@@ -175,7 +175,7 @@ async def fire(session: aiohttp.ClientSession, base_url: str, run: Run,
             task.cancel()
         raise
     finally:
-        while running:  # gather's other requests run on after a failure: wait for them, as the loop would
+        while running:  # gather's other requests run on after a failure: wait for them before the summary
             await asyncio.gather(*running, return_exceptions=True)
 
 
