@@ -94,7 +94,7 @@ def test_live_openapi_document_holds(tmp_path) -> None:
              "--max-examples", str(MAX_EXAMPLES), "--seed", "1", "--workers", "1", "--max-time", str(RUN_TIMEOUT),
              "--phases", "examples,fuzzing,stateful", "--request-timeout", "5", "--no-color", "--report", "junit", "--report-junit-path",
              str(tmp_path / "junit.xml")],
-            cwd=HERE, env={**os.environ, "SCHEMATHESIS_HOOKS": Path(__file__).stem, "PYTHONPATH": str(HERE)},
+            cwd=tmp_path, env={**os.environ, "SCHEMATHESIS_HOOKS": Path(__file__).stem, "PYTHONPATH": str(HERE)},
             capture_output=True, text=True, timeout=RUN_TIMEOUT + 20)
         journal, changes = api.journal(), api.journal_seq()
     summary = done.stdout[-3000:]

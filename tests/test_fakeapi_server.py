@@ -7,7 +7,6 @@ import json
 import math
 import os
 import re
-import resource
 import signal
 import socket
 import subprocess
@@ -237,6 +236,7 @@ def test_cli_bad_arguments_exit_2(capsys, argv, error) -> None:
 
 def test_open_file_limit_is_raised_for_big_batches() -> None:
     """1,000 requests to a server in the same process need 2,000 sockets; a 1,024 soft limit is common."""
+    resource = pytest.importorskip("resource", reason="Windows has no open-file limit to raise")
     code = ("import resource, fakeapi\n"
             "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
             "resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))\n"

@@ -105,6 +105,8 @@ def test_two_learners_run_the_lesson_through_the_hub_apart(hub: dict[str, Any]) 
         home = hub["workdir"] / "home" / user
         home.mkdir(parents=True, exist_ok=True)
         shutil.copy(NOTEBOOK, home / NOTEBOOK.name)
+        shutil.copytree(NOTEBOOK.parent / "scripts", home / "scripts", dirs_exist_ok=True,  # cells run scripts/
+                        ignore=shutil.ignore_patterns("__pycache__"))
 
     async def scenario() -> dict[str, dict[str, Any]]:
         url = hub["url"]
