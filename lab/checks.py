@@ -28,7 +28,8 @@ from yarl import URL
 
 import fakeapi
 
-from .journal import Entry, in_flight_steps, label
+from .journal import OVERLAP_TOLERANCE, Entry, label, max_in_flight
+from .kernel import is_kernel_task
 
 # ---- the checks' own server -------------------------------------------------------------------
 
@@ -36,10 +37,6 @@ SEED = 0  # the checks' server: the same data and draws for every learner
 LATENCY_SCALE = 1.0  # and the routes' documented latencies, whatever the learner's server is set to
 
 # Tolerances, each in seconds, each in one place.
-OVERLAP_TOLERANCE = 0.01
-"""Two requests count as overlapping only if they shared more than this. On Python 3.12+ aiohttp's
-server starts a handler eagerly, so a request sent right after the previous one was cancelled can be
-journaled a fraction of a millisecond before the server has closed the previous one."""
 STILL_RUNNING_TOLERANCE = 0.05
 """A request that ended more than this after the learner's function returned was left running (a
 request the client gave up on takes the server a moment to notice). Every check makes a request it
@@ -160,9 +157,7 @@ def _end(entry: Entry) -> float:
 
 def peak_in_flight(entries: Iterable[Entry], tolerance: float = OVERLAP_TOLERANCE) -> int:
     """The most requests in flight together, not counting overlaps of at most `tolerance` seconds."""
-    shrunk = [{**e, "end": max(e["start"], e["end"] - tolerance) if e["end"] is not None else None}
-              for e in entries]
-    return max((count for _, count in in_flight_steps(shrunk)), default=0)
+    return max_in_flight(entries, tolerance)
 
 
 def all_together(entries: list[Entry], tolerance: float = OVERLAP_TOLERANCE) -> bool:
@@ -171,17 +166,6 @@ def all_together(entries: list[Entry], tolerance: float = OVERLAP_TOLERANCE) -> 
 
 
 # ---- observing a learner's function -----------------------------------------------------------
-
-# Tasks the kernel and its libraries start on their own; never counted as the learner's leftovers.
-_MACHINERY = ("ipykernel", "tornado", "zmq", "jupyter_client", "IPython", "comm", "ipywidgets")
-
-
-def _learner_task(task: asyncio.Task[Any]) -> bool:
-    coro = task.get_coro()
-    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    filename = getattr(code, "co_filename", "").replace("\\", "/")
-    return not any(f"/site-packages/{package}/" in filename for package in _MACHINERY)
-
 
 @dataclass
 class Observation:
@@ -349,7 +333,7 @@ async def observe(fn: Callable[..., Awaitable[Any]], *args: Any, settle: float =
         finally:  # the moment it returns (or raises): what it started and has not finished yet
             at_return["time"] = time.monotonic()
             at_return["tasks"] = [t for t in asyncio.all_tasks() - tasks_before - {asyncio.current_task(), heartbeat}
-                                  if not t.done() and _learner_task(t)]
+                                  if not t.done() and not is_kernel_task(t)]
             at_return["cancelled"] = sum(1 for t in at_return["tasks"] if t.cancelling())
 
     started_at = time.monotonic()

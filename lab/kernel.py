@@ -102,9 +102,12 @@ def notebook_session(session: aiohttp.ClientSession | None = None, *, name: str 
 _KERNEL_PACKAGES = ("ipykernel", "IPython", "tornado", "zmq", "jupyter_client", "comm", "ipywidgets")
 
 
-def _is_kernel_task(task: asyncio.Task[Any]) -> bool:
-    """A task of the kernel's own machinery (its message loop, the cell runner), told by its code's file."""
-    filename = getattr(getattr(task.get_coro(), "cr_code", None), "co_filename", "")
+def is_kernel_task(task: asyncio.Task[Any]) -> bool:
+    """A task of the kernel's own machinery (its message loop, the cell runner, widget comms), told by
+    its code's file: never the learner's work, for `still_running()` and for the exercise checks alike."""
+    coro = task.get_coro()
+    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+    filename = getattr(code, "co_filename", "")
     dirs = tuple(os.path.dirname(module.__file__) + os.sep for name in _KERNEL_PACKAGES
                  if (module := sys.modules.get(name)) is not None and getattr(module, "__file__", None))
     return bool(dirs) and filename.startswith(dirs)
@@ -113,7 +116,7 @@ def _is_kernel_task(task: asyncio.Task[Any]) -> bool:
 def _your_tasks() -> list[asyncio.Task[Any]]:
     """Unfinished tasks on the running loop, except the kernel's own and the one running this call."""
     current = asyncio.current_task()
-    tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done() and not _is_kernel_task(t)]
+    tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done() and not is_kernel_task(t)]
     return sorted(tasks, key=lambda t: t.get_name())
 
 
