@@ -13,7 +13,7 @@ NPM_INSTALLED := tests/hub/node_modules/.installed
 # One lock for every supported Python and OS (environment markers where they differ).
 LOCK_FLAGS := --quiet --universal --python-version 3.11 --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: lab test test-offline notebooks workshop bench lock venv venv-dev clean
+.PHONY: lab test test-offline notebooks workshop bench bench-hub lock venv venv-dev clean
 
 # tools/lab_env.py does nothing when the venv's stamp matches the lock and pyproject.toml.
 venv:
@@ -56,6 +56,10 @@ workshop: venv
 bench: venv-dev
 	$(PY) bench/fakeapi_bench.py
 	$(PY) bench/notebook_suite.py
+
+# A class of learners through one JupyterHub on loopback (about 12 minutes; not part of make test).
+bench-hub: venv-dev $(NPM_INSTALLED)
+	$(PY) bench/hub_load.py --learners 5 10 20 30
 
 # Re-pin requirements.txt and requirements-dev.txt from requirements.in and requirements-dev.in.
 # Versions already pinned stay unless an input changed; `make lock UPGRADE=1` moves all to the newest.

@@ -151,11 +151,15 @@ def save_and_read(page: Any, path: Path) -> dict[str, Any]:
     before = path.stat().st_mtime_ns
     menu(page, "File", "Save Notebook")
     deadline = time.monotonic() + 20
-    while path.stat().st_mtime_ns == before:
+    while True:
+        if path.stat().st_mtime_ns != before:
+            try:
+                return json.loads(path.read_text())
+            except ValueError:  # read while the server was still writing it: read again
+                pass
         if time.monotonic() > deadline:
-            raise AssertionError(f"{path.name} was not saved")
+            raise AssertionError(f"{path.name} was not saved (or not completely) within 20 s")
         time.sleep(0.2)
-    return json.loads(path.read_text())
 
 
 def unexpected_errors(notebook: dict[str, Any]) -> list[tuple[int, str]]:

@@ -137,7 +137,7 @@ def test_fetch_service_accepts_correct_answers(right):
 @pytest.mark.parametrize("wrong, hint", [
     (not_written, "is not written yet"),
     (lets_errors_escape, "fetch_service raised ClientResponseError for the service 'settings', which answers 503"),
-    (no_timeout, ("still waiting after 2 s, when the check gave up on it. The service 'payments' never answers: "
+    (no_timeout, ("still waiting after 3 s, when the check gave up on it. The service 'payments' never answers: "
                   "pass the timeout on")),
     (broad_except_first, "put `except TimeoutError` before it"),
     (status_failed, "the service 'settings' answers 503: expected status 'error', got 'failed'"),

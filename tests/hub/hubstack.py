@@ -14,11 +14,9 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -31,20 +29,8 @@ VENV_BIN = Path(sys.executable).parent
 JUPYTERHUB = VENV_BIN / "jupyterhub"
 PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers(url: str) -> bool:
-    """True once a GET of `url` answers 200."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
+sys.path.insert(0, str(HERE.parent))  # tests/, for the bench that imports this module from outside pytest
+from localhost import answers, free_port  # noqa: E402
 
 
 def hub_config(workdir: Path, token: str, ports: dict[str, int], extra: str = "") -> str:
