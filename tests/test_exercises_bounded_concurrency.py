@@ -142,8 +142,10 @@ def test_correct_answers_pass(right):
                       "from the `limit` argument"),
     (wrong_order, "in the wrong order"),
     (whole_response, "expected each user's orders"),
+    # The task is created just before the return, so whether its request reached the server by then is
+    # luck; the task itself is always seen.
     (leaves_tasks, ("leaves_tasks returned while work it started was still running",
-                    "GET /users/1/orders?delay=0.1")),
+                    "1 task(s) it started had not finished")),
     (workers_append_as_they_finish, "you returned the right orders in the wrong order"),
     (semaphore_per_request, "the server saw 10 requests in flight, your limit was 5"),
     (blocking_pause_in_each, "a blocking call held the event loop"),
