@@ -291,11 +291,13 @@ class _LoopWatch:
         return longest
 
 
-async def _until_the_server_has_a_request(api: fakeapi.FakeAPI, since: float, task: asyncio.Task[Any],
+async def _until_the_server_has_a_request(api: fakeapi.FakeAPI, mark: int, task: asyncio.Task[Any],
                                           timeout: float) -> None:
+    """Wait until the server journals a request that started after journal change `mark` (reading only
+    what is new each time, not the whole journal)."""
     deadline = time.monotonic() + timeout
     while not task.done() and time.monotonic() < deadline:
-        if any(e["start"] >= since for e in api.journal()):
+        if any(e["id"] > mark for e in api.journal(since=mark)):
             return
         await asyncio.sleep(0.01)
 
@@ -318,7 +320,7 @@ async def observe(fn: Callable[..., Awaitable[Any]], *args: Any, settle: float =
     api = api or check_server()
     try:
         await api.wait_idle(settle)
-    except TimeoutError:  # a request still running from before: the time filter below leaves it out
+    except TimeoutError:  # a request still running from before: the id filter below leaves it out
         pass
     api.reset()
     tasks_before = asyncio.all_tasks()
@@ -336,12 +338,13 @@ async def observe(fn: Callable[..., Awaitable[Any]], *args: Any, settle: float =
                                   if not t.done() and not is_kernel_task(t)]
             at_return["cancelled"] = sum(1 for t in at_return["tasks"] if t.cancelling())
 
+    mark = api.journal_seq()  # the learner's requests are the entries started after this change
     started_at = time.monotonic()
     task = asyncio.create_task(run(), name=f"check: {name}")
     result, error, stuck, cancelled_by_check, ignored = None, None, False, False, False
     try:
         if cancel_after_request is not None:
-            await _until_the_server_has_a_request(api, started_at, task, deadline)
+            await _until_the_server_has_a_request(api, mark, task, deadline)
             await asyncio.wait({task}, timeout=cancel_after_request)
             if not task.done():
                 task.cancel()
@@ -380,7 +383,7 @@ async def observe(fn: Callable[..., Awaitable[Any]], *args: Any, settle: float =
         await api.wait_idle(settle)
     except TimeoutError:
         pass
-    entries = [e for e in api.journal() if e["start"] >= started_at]
+    entries = [e for e in api.journal(since=mark) if e["id"] > mark]
     orphans = [t for t in leftover if not t.done()]
     for orphan in orphans:
         orphan.cancel()
