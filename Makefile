@@ -4,7 +4,7 @@
 #               the notebooks, version claims and exercise checks again on each other Python of PYTHONS
 # Without make (Windows): python tools/lab_env.py, then .venv\Scripts\jupyter lab (see README.md).
 PYTHON ?= python3
-PYTHONS ?= 3.11 3.12 3.13
+PYTHONS ?= 3.11 3.12 3.13 3.14 3.15
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python

@@ -560,9 +560,8 @@ async def inprocess_part(baseline: Path | None, path: str = "/delay/0", n: int =
 
     Each rep builds n fresh mocked requests (about 2 ms each to build: that is why n is small).
     """
-    from aiohttp.test_utils import make_mocked_request
-
     import bare_server
+    from aiohttp.test_utils import make_mocked_request
 
     apps = {"bare": bare_server.create_app(), "fakeapi": _fresh_fakeapi(ROOT).create_app(latency_scale=0)}
     if baseline is not None:

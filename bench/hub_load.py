@@ -43,8 +43,20 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "hub"))
-from hubstack import (JUPYTERHUB, PROBE, PROXY, Hub, Kernel, browser, code_cells,  # noqa: E402
-                      kernel_ws_url, open_notebook, start_server, user_token, wait_for_server)
+from hubstack import (  # noqa: E402
+    JUPYTERHUB,
+    PROBE,
+    PROXY,
+    Hub,
+    Kernel,
+    browser,
+    code_cells,
+    kernel_ws_url,
+    open_notebook,
+    start_server,
+    user_token,
+    wait_for_server,
+)
 
 MiB = 1024 * 1024
 MEMORY_GUARD = 3 * 1024 * MiB   # stop a run when less than this is available (this machine has no swap)

@@ -10,7 +10,7 @@ import ipaddress
 import math
 import signal
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from .app import create_app
 from .server import raise_open_file_limit, serve

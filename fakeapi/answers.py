@@ -11,8 +11,9 @@ fields of its own (`param` and `allowed` for a 400, `allowed` for a 405, `retry_
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 

@@ -6,8 +6,9 @@ A leaf: it imports nothing from fakeapi, so every module can import it (no type-
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 

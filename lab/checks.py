@@ -20,8 +20,9 @@ import atexit
 import inspect
 import threading
 import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
 import aiohttp
 from yarl import URL

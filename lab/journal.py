@@ -6,7 +6,8 @@ kernel's process, so they are on the same clock as `time.monotonic()` in your ce
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 Entry = dict[str, Any]
 

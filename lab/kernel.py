@@ -37,7 +37,7 @@ import aiohttp
 __all__ = ["StillRunning", "install_stop_wakeup", "notebook_session", "still_running", "stop_everything"]
 
 _WAKE_SIGNAL = getattr(signal, "SIGWINCH", None)
-_woken_loops: "weakref.WeakSet[asyncio.AbstractEventLoop]" = weakref.WeakSet()
+_woken_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 
 def _in_kernel() -> bool:

@@ -9,7 +9,7 @@ screen-reader users and for anyone reading the notebook as text.
 from __future__ import annotations
 
 import base64
-from typing import Iterable
+from collections.abc import Iterable
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch

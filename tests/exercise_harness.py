@@ -16,7 +16,8 @@ import io
 import os
 import subprocess
 import sys
-from typing import Any, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import pytest
 

@@ -12,7 +12,6 @@ from exercise_harness import assert_hint, assert_passes
 from lab.checks import CheckFailed, NotSolvedYet
 from lab.exercises.aggregation import check_dashboard, check_fetch_service
 
-
 # --- fetch_service: the solution and typical wrong answers -------------------------------------------------
 
 async def fetch_service(session, name, url, timeout):
@@ -46,7 +45,7 @@ async def with_wait_for(session, name, url, timeout):
 
     try:
         data = await asyncio.wait_for(get(), timeout=timeout.total)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return {"service": name, "status": "timeout", "data": None}
     except Exception:
         return {"service": name, "status": "error", "data": None}

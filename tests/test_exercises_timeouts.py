@@ -36,7 +36,7 @@ async def with_client_timeout(session, url, seconds):
         async with session.request("GET", url, timeout=aiohttp.ClientTimeout(total=seconds)) as response:
             response.raise_for_status()
             return await response.json()
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return None
 
 

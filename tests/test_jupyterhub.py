@@ -22,8 +22,22 @@ import aiohttp
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "hub"))
-from hubstack import (JUPYTERHUB, PROBE, PROXY, ROOT, Hub, Kernel, browser, code_cells,  # noqa: E402
-                      kernel_ws_url, log_in, open_notebook, start_server, user_token, wait_for_server)
+from hubstack import (  # noqa: E402
+    JUPYTERHUB,
+    PROBE,
+    PROXY,
+    ROOT,
+    Hub,
+    Kernel,
+    browser,
+    code_cells,
+    kernel_ws_url,
+    log_in,
+    open_notebook,
+    start_server,
+    user_token,
+    wait_for_server,
+)
 
 NOTEBOOK = ROOT / "notebooks" / "01_basic_gather.ipynb"
 USERS = ("alice", "bob")

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Any, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 
-from lab.checks import (CheckFailed, Observation, check_server, check_session, observe, passed, reference_json,
-                        require_async, short)
+from lab.checks import (
+    CheckFailed,
+    Observation,
+    check_server,
+    check_session,
+    observe,
+    passed,
+    reference_json,
+    require_async,
+    short,
+)
 from lab.journal import label
 
 USER_ID = 4

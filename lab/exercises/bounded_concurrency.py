@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 
-from lab.checks import (CheckFailed, Observation, check_server, check_session, observe, passed, reference_json,
-                        require_async)
+from lab.checks import (
+    CheckFailed,
+    Observation,
+    check_server,
+    check_session,
+    observe,
+    passed,
+    reference_json,
+    require_async,
+)
 
 USER_IDS = [4, 1, 7, 2, 9, 3, 10, 5, 8, 6]  # not sorted, so an answer in completion or id order shows
 LIMIT = 5

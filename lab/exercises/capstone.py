@@ -11,13 +11,22 @@ dashboard written for healthy services can be tried against broken ones without 
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import aiohttp
 
-from lab.checks import (CheckFailed, Observation, all_together, check_server, check_session, observe, passed,
-                        require_async)
+from lab.checks import (
+    CheckFailed,
+    Observation,
+    all_together,
+    check_server,
+    check_session,
+    observe,
+    passed,
+    require_async,
+)
 from lab.journal import label
 
 PANEL_TIMEOUT = 0.6  # seconds one panel may take before it shows "timed out"

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 
-from lab.checks import (STILL_RUNNING_TOLERANCE, CheckFailed, Observation, check_server, check_session, leaves,
-                        observe, passed, require_async)
+from lab.checks import (
+    STILL_RUNNING_TOLERANCE,
+    CheckFailed,
+    Observation,
+    check_server,
+    check_session,
+    leaves,
+    observe,
+    passed,
+    require_async,
+)
 
 GOOD = ["build started", "tests passed", "deployed"]
 BAD = ["build started", "", "deployed"]  # the server refuses an empty message with 400, at once

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 
-from lab.checks import (CheckFailed, Observation, check_server, check_session, observe, passed, reference_json,
-                        require_async)
+from lab.checks import (
+    CheckFailed,
+    Observation,
+    check_server,
+    check_session,
+    observe,
+    passed,
+    reference_json,
+    require_async,
+)
 
 BASE = 0.05  # the backoff base the exercise asks for, in seconds
 SLACK = 0.9  # a wait measured on the server is never shorter than the sleep; this only absorbs rounding

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from lab.checks import CheckFailed, check_server, check_session, observe, passed, reference_json, require_async
 

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 
-from lab.checks import STILL_RUNNING_TOLERANCE, CheckFailed, check_server, check_session, observe, passed, reference_json, require_async
+from lab.checks import (
+    STILL_RUNNING_TOLERANCE,
+    CheckFailed,
+    check_server,
+    check_session,
+    observe,
+    passed,
+    reference_json,
+    require_async,
+)
 
 HEALTHY = {
     "profile": "/users/1?delay=0.1",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 
-from lab.checks import (CheckFailed, check_server, check_session, name_of, observe, passed, reference_json,
-                        require_async)
+from lab.checks import CheckFailed, check_server, check_session, name_of, observe, passed, reference_json, require_async
 
 SECONDS = 0.3  # the time budget the check gives json_or_none on a server that hangs
 FAST_DELAY, FAST_SECONDS = 0.4, 1.0  # a server slower than SECONDS but within its budget: catches a hard-coded 0.3

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import textwrap
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 Job = Callable[[], Awaitable[Any]]
 Strategy = Callable[[list[Job], int], Awaitable[Any]]
