@@ -263,6 +263,12 @@ def start(latency_scale: float | None = None, seed: int | None = None) -> FakeAP
         return _current
 
 
+def current() -> FakeAPI | None:
+    """The server `start()` returned in this process, while it runs; None when there is none."""
+    api = _current
+    return api if api is not None and api.running else None
+
+
 @atexit.register
 def _stop_at_exit() -> None:
     if _current is not None:

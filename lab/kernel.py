@@ -139,10 +139,9 @@ def _count(tasks: list[asyncio.Task[Any]]) -> str:
 
 
 def _server() -> Any:
-    import fakeapi.server
+    import fakeapi
 
-    api = getattr(fakeapi.server, "_current", None)
-    return api if api is not None and api.running else None
+    return fakeapi.current()
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fakeapi
 
-EXPORTED = ["FakeAPI", "JOURNAL_SIZE", "ROUTES", "Route", "create_app", "start"]
+EXPORTED = ["FakeAPI", "JOURNAL_SIZE", "ROUTES", "Route", "create_app", "current", "start"]
 HANDLE = ["clear_journal", "configure", "journal", "journal_seq", "notifications", "port", "reset", "running",
           "stats", "stop", "url", "wait_idle"]
 
@@ -18,3 +18,12 @@ def test_exported_names() -> None:
 def test_the_handle_s_public_names() -> None:
     public = sorted(name for name in dir(fakeapi.FakeAPI) if not name.startswith("_"))
     assert public == sorted(set(HANDLE) - {"port", "url"})  # port and url are set per instance
+
+
+def test_current_is_the_running_server_or_none() -> None:
+    api = fakeapi.start()
+    try:
+        assert fakeapi.current() is api
+    finally:
+        api.stop()
+    assert fakeapi.current() is None
