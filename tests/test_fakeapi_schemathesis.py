@@ -40,6 +40,8 @@ from fakeapi.answers import BadParam
 from fakeapi.params import BY_NAME, CODE, SECONDS, parse
 from fakeapi.typedefs import Param
 
+pytestmark = pytest.mark.slow  # fuzzes the live server for tens of seconds
+
 MAX_WAIT = 0.02  # seconds: the longest delay or jitter a generated request may ask for
 MAX_EXAMPLES = 30  # per operation, in the fuzzing phase
 RUN_TIMEOUT = 20  # seconds schemathesis may run in all (--max-time); the whole test takes about 25 s here

@@ -49,12 +49,12 @@ USERS = ("alice", "bob")
 CULL_TIMEOUT = 8
 CULLED = ("carol", "dave")
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.hub, pytest.mark.skipif(
     not (JUPYTERHUB.exists() and PROXY.exists()
          and importlib.util.find_spec("nbgitpuller") and importlib.util.find_spec("jupyterhub_idle_culler")),
     reason="needs jupyterhub, nbgitpuller and jupyterhub-idle-culler (requirements-dev.txt) and "
            "configurable-http-proxy in tests/hub/node_modules (npm ci --prefix tests/hub): run `make test`",
-)
+)]
 
 
 def culler_config() -> str:

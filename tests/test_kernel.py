@@ -23,6 +23,8 @@ from jupyter_client.manager import KernelManager
 import lab
 import lab.kernel
 
+pytestmark = pytest.mark.slow  # starts Jupyter kernels: make test, not make test-fast
+
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 10.0  # seconds: a cell that has not ended by then never will (a hanging request hangs forever)
 

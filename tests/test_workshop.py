@@ -17,6 +17,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import workshop  # noqa: E402
 
+pytestmark = pytest.mark.notebook  # executes learner copies of the lessons
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
