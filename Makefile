@@ -1,19 +1,25 @@
 # Two commands for a fresh machine with python3 (3.11+) and make:
-#   make lab    set up .venv from the lock and open JupyterLab on notebooks/
-#   make test   set up .venv, run every test (fakeapi, lab helpers, every notebook under nbval), then
-#               the notebooks, version claims and exercise checks again on each other Python of PYTHONS
+#   make lab         set up .venv from the lock and open JupyterLab on notebooks/
+#   make test        set up .venv, run every test (fakeapi, lab helpers, every notebook under strict nbval and
+#                    again in the same kernel, browser, hub), ruff and mypy, then the notebooks, version claims
+#                    and exercise checks again on each other Python of PYTHONS
+#   make test-fast   ruff, mypy and every test that starts no kernel, browser or hub (a few minutes)
+# nbval's flags are defined once, in pyproject.toml's pytest addopts: `pytest notebooks` is strict nbval.
 # Without make (Windows): python tools/lab_env.py, then .venv\Scripts\jupyter lab (see README.md).
 PYTHON ?= python3
 PYTHONS ?= 3.11 3.12 3.13 3.14 3.15
+# The Python whose outputs are committed in notebooks/: the one Binder runs (docs/AUTHORING.md).
+NOTEBOOK_PYTHON ?= 3.14
+NOTEBOOK_VENV := .venv-$(NOTEBOOK_PYTHON)
+NOTEBOOKS ?= $(wildcard notebooks/*.ipynb notebooks/deeper/*.ipynb)
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 NPM_INSTALLED := tests/hub/node_modules/.installed
 # One lock for every supported Python and OS (environment markers where they differ).
 LOCK_FLAGS := --quiet --universal --python-version 3.11 --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: lab test test-offline notebooks workshop bench bench-hub lock venv venv-dev clean
+.PHONY: lab test test-fast lint test-offline notebooks normalise workshop bench bench-hub lock venv venv-dev clean
 
 # tools/lab_env.py does nothing when the venv's stamp matches the lock and pyproject.toml.
 venv:
@@ -31,22 +37,47 @@ $(NPM_INSTALLED): tests/hub/package-lock.json
 lab: venv
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
-# The matrix runs even when the main run failed, so one run tells what fails on which Python.
+# ruff and mypy as a make step, not a test: they check the tree once (not once per Python of the matrix)
+# and print their own reports. Configured in pyproject.toml; pinned in requirements-dev.txt.
+lint: venv-dev
+	$(BIN)/ruff check
+	$(BIN)/mypy
+
+# The fast tier: fakeapi, lab helpers, the checks' right and wrong answers, docs, notebooks normalised.
+# Selected by marker (registered in pyproject.toml), so a new test file joins it unless it is marked.
+test-fast: venv-dev
+	@status=0; \
+	$(MAKE) --no-print-directory lint || status=1; \
+	$(PY) -m pytest -n 2 -m "not notebook and not browser and not hub and not slow" || status=1; \
+	exit $$status
+
+# The main run executes each notebook twice in one kernel (--run-twice, conftest.py), each compared under
+# strict nbval. The matrix runs even when the main run failed, so one run tells what fails on which Python.
 test: venv-dev $(NPM_INSTALLED)
 	@status=0; \
-	$(PY) -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL) || status=$$?; \
+	$(MAKE) --no-print-directory lint || status=1; \
+	$(PY) -m pytest -n 2 --dist loadscope tests notebooks --run-twice || status=1; \
 	$(PY) tools/matrix.py --main-venv $(VENV) $(PYTHONS) || status=1; \
-	if [ $$status != 0 ]; then echo "make test: FAILED (see above: the main run on $(VENV), then the matrix)"; fi; \
+	if [ $$status != 0 ]; then echo "make test: FAILED (see above: lint, the main run on $(VENV), then the matrix)"; fi; \
 	exit $$status
 
 # The same tests with no network but loopback (a Linux network namespace): once installed, the lab
 # needs nothing from outside this machine.
 test-offline: venv-dev $(NPM_INSTALLED)
-	unshare -rn sh -c 'ip link set lo up && $(PY) -m pytest -n 2 --dist loadscope tests notebooks $(NBVAL)'
+	unshare -rn sh -c 'ip link set lo up && $(PY) -m pytest -n 2 --dist loadscope tests notebooks'
 
-# Re-execute every notebook in place, so committed outputs come from a real run.
-notebooks: venv
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+# Re-execute notebooks in place on Python $(NOTEBOOK_PYTHON) (in $(NOTEBOOK_VENV), found by tools/lab_env.py --find),
+# so committed outputs come from a real run, then normalise them. One lesson: make notebooks NOTEBOOKS=notebooks/07_*.ipynb
+notebooks:
+	@python=$$($(PYTHON) tools/lab_env.py --find $(NOTEBOOK_PYTHON)) \
+	  || { echo "make notebooks: no Python $(NOTEBOOK_PYTHON) here (README.md says where to get one)"; exit 1; }; \
+	$$python tools/lab_env.py --venv $(NOTEBOOK_VENV) --dev
+	$(NOTEBOOK_VENV)/bin/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+	$(NOTEBOOK_VENV)/bin/python tools/normalise_notebooks.py $(NOTEBOOKS)
+
+# Only normalise (after saving from JupyterLab): tests/test_notebooks_normalised.py fails until this has run.
+normalise: venv-dev
+	$(PY) tools/normalise_notebooks.py
 
 # Learner copies for a workshop: solutions stubbed, outputs cleared (OUT=folder, default workshop/).
 OUT ?= workshop
