@@ -1,10 +1,12 @@
 """make test's version matrix: the notebooks, the version claims and the exercise checks on each Python.
 
-    python tools/matrix.py --main-venv .venv 3.11 3.12 3.13
+    python tools/matrix.py --main-venv .venv 3.11 3.12 3.13 3.14 3.15
 
 For each version X.Y other than the main venv's (where make test has just run the whole suite), it
 finds a Python X.Y (tools/lab_env.py --find), sets up .venv-X.Y from the tests' lock and runs LEG
-there under strict nbval. A version with no Python here is reported in a loud line: in CI (CI set
+there under strict nbval (its flags are pytest's addopts in pyproject.toml, so `pytest notebooks` is
+strict nbval). Each notebook runs once per leg: the second run in one kernel (--run-twice) is the main
+run's, on the main venv only. A version with no Python here is reported in a loud line: in CI (CI set
 and not "false") or with REQUIRE_PYTHONS=1 that fails the run; elsewhere it is skipped.
 """
 
@@ -20,7 +22,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lab_env import ROOT, executable, find_python  # noqa: E402
 
-NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
 # What differs between Pythons: the notebooks' outputs, the version claims, the exercise checks,
 # the portability paths and the lock. (The fakeapi, hub and browser tests run once, on the main venv.)
 LEG = ["tests/test_version_claims.py", "tests/test_portability.py", "tests/test_lock.py",
@@ -52,7 +53,7 @@ def leg(version: str) -> str:
     if setup.returncode != 0:
         return "FAILED"
     tests = subprocess.run([str(executable(venv_dir, "python")), "-m", "pytest", "-n", "2", "--dist", "loadscope",
-                            *LEG, *NBVAL], cwd=ROOT)
+                            *LEG], cwd=ROOT)
     return "passed" if tests.returncode == 0 else "FAILED"
 
 
