@@ -82,7 +82,8 @@ def test_the_plans_exercises_are_the_lessons_checks(row: str) -> None:
         return
     exercise_column = row.split("|")[4]
     named = set(re.findall(r"`(\w+)`", exercise_column))
-    assert named == exercises(lessons[0]), f"lesson {lessons[0]}'s checked exercises are {sorted(exercises(lessons[0]))}"
+    assert named == exercises(lessons[0]), \
+        f"lesson {lessons[0]}'s checked exercises are {sorted(exercises(lessons[0]))}"
 
 
 def guide_paragraphs_about(number: str) -> list[str]:
@@ -95,7 +96,8 @@ def guide_paragraphs_about(number: str) -> list[str]:
 def test_the_guide_says_which_lessons_have_a_checked_exercise(number: str) -> None:
     for paragraph in guide_paragraphs_about(number):
         if re.search(r"no (checked )?exercise", paragraph):
-            assert not exercises(number), f"the guide says lesson {number} has no exercise; it has {sorted(exercises(number))}"
+            assert not exercises(number), \
+                f"the guide says lesson {number} has no exercise; it has {sorted(exercises(number))}"
         # an exercise named next to the lesson is one of its own
         named = set(re.findall(r"`(\w+)`", paragraph)) & all_exercises()
         own = exercises(number) | {n for other in re.findall(r"\*\*(\d\d) ", paragraph) for n in exercises(other)}
@@ -240,7 +242,8 @@ def test_every_cited_cell_exists_and_still_shows_its_keyword(doc: str) -> None:
         found = cell(number, cell_id)
         assert found is not None, f"{doc} cites cell {cell_id} of {name}.ipynb, which has no such cell any more"
         keyword = KEYWORDS.get((number, cell_id))
-        assert keyword is not None, f"{doc} cites {number} · {cell_id}: record its keyword in tests/test_docs.py KEYWORDS"
+        assert keyword is not None, \
+            f"{doc} cites {number} · {cell_id}: record its keyword in tests/test_docs.py KEYWORDS"
         assert keyword in "".join(found["source"]), (
             f"{doc} cites {number} · {cell_id} for {keyword!r}, which the cell no longer contains")
 

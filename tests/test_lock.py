@@ -21,7 +21,8 @@ NOT_LOCKED = {"asyncio-gather-lab", "pip", "uv", "setuptools", "wheel"}
 
 
 def requirement_lines(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = path.read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def pins(path: Path) -> dict[str, list[tuple[str, str | None]]]:

@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,7 @@ def windows_like(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
 
 
-def get_json(url: str) -> object:
+def get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.load(response)
 
@@ -70,20 +71,22 @@ def test_fakeapi_imports_and_serves_without_resource(windows_like: dict[str, str
                                        "journal": [200]}
 
 
-def read_first_line(proc: subprocess.Popen, timeout: float = 30) -> str:
+def read_first_line(proc: subprocess.Popen[str], timeout: float = 30) -> str:
     """The process's first line on stdout, or a failure after `timeout` seconds (no endless wait)."""
     line: list[str] = []
-    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+    stdout = proc.stdout
+    assert stdout is not None
+    reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout)
     if not line:
         proc.kill()
-        pytest.fail(f"no line from {proc.args} within {timeout} s")
+        pytest.fail(f"no line from {proc.args!r} within {timeout} s")
     return line[0]
 
 
 @contextlib.contextmanager
-def cli(env: dict[str, str], **popen: object) -> Iterator[tuple[subprocess.Popen, str]]:
+def cli(env: dict[str, str], **popen: Any) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`python -m fakeapi --port 0` and its URL; killed at the end if it is still running."""
     with subprocess.Popen([sys.executable, "-m", "fakeapi", "--port", "0", "--latency-scale", "0"],
                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -91,18 +94,19 @@ def cli(env: dict[str, str], **popen: object) -> Iterator[tuple[subprocess.Popen
         try:
             line = read_first_line(proc)
             match = re.fullmatch(r"fakeapi listening on (http://127\.0\.0\.1:\d+)\n", line)
-            assert match, (line, proc.stderr.read() if proc.poll() is not None else "")
+            assert match, (line, proc.stderr.read() if proc.stderr and proc.poll() is not None else "")
             yield proc, match.group(1)
         finally:
             if proc.poll() is None:
                 proc.kill()
 
 
-def stop_with(proc: subprocess.Popen, url: str, sig: int) -> tuple[int, str]:
+def stop_with(proc: subprocess.Popen[str], url: str, sig: int) -> tuple[int, str]:
     """Send `sig` once the server has answered; its exit code and stderr (at most 10 s later)."""
     assert get_json(f"{url}/users/1")["name"] == "Ada Lovelace"
     proc.send_signal(sig)
     code = proc.wait(timeout=10)
+    assert proc.stderr is not None
     return code, proc.stderr.read()
 
 
@@ -120,8 +124,9 @@ def test_cli_stops_cleanly_when_the_loop_has_no_signal_handlers(windows_like: di
 
 @pytest.mark.skipif(sys.platform != "win32", reason="Ctrl-Break reaches a process group on Windows only")
 def test_cli_stops_cleanly_on_ctrl_break_on_windows() -> None:
-    with cli(dict(os.environ), creationflags=subprocess.CREATE_NEW_PROCESS_GROUP) as (proc, url):
-        code, err = stop_with(proc, url, signal.CTRL_BREAK_EVENT)
+    new_group = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]  # (Windows only)
+    with cli(dict(os.environ), creationflags=new_group) as (proc, url):
+        code, err = stop_with(proc, url, signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
     assert code == 0, err
     assert "Traceback" not in err
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -261,7 +262,7 @@ facts["cancelled_error"] = {"base_exception": issubclass(asyncio.CancelledError,
 print(json.dumps(facts))
 '''
 
-def interpreters() -> list[pytest.param]:
+def interpreters() -> list[Any]:
     """The Python running pytest (make test runs this file on each Python of its matrix), plus any
     X.Y listed in VERSION_CLAIMS_PYTHONS (e.g. "3.12 3.13"), found as tools/lab_env.py finds them."""
     current = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -269,8 +270,8 @@ def interpreters() -> list[pytest.param]:
     for minor in os.environ.get("VERSION_CLAIMS_PYTHONS", "").split():
         if minor != current:
             python = find_python(minor)
-            params.append(pytest.param(python, id=minor, marks=[pytest.mark.skip(
-                reason=f"VERSION_CLAIMS_PYTHONS names {minor}, but no Python {minor} was found")] if not python else []))
+            missing = pytest.mark.skip(reason=f"VERSION_CLAIMS_PYTHONS names {minor}, but no Python {minor} was found")
+            params.append(pytest.param(python, id=minor, marks=[missing] if not python else []))
     return params
 
 
