@@ -308,7 +308,8 @@ async def one_class(n: int, lessons: list[Path], spread: float, seed: int, workd
 
 def summarize(n: int, learners: list[Learner], before: dict[str, Any], after: dict[str, Any], errors: list[str],
               sampler: Sampler, marks: dict[str, float], peak: dict[str, dict[str, float]],
-              settled: dict[str, dict[str, float]], settled_used: float, own: int, urls: int, pids: int) -> dict[str, Any]:
+              settled: dict[str, dict[str, float]], settled_used: float, own: int, urls: int,
+              pids: int) -> dict[str, Any]:
     starts = [learner.start_seconds for learner in learners if learner.start_seconds is not None]
     ratios, added = [], []
     reference = {cell: min(before.get("latencies", {}).get(cell, float("inf")),
@@ -330,7 +331,8 @@ def summarize(n: int, learners: list[Learner], before: dict[str, Any], after: di
         "learners": n,
         "arrivals_within_s": round(offsets[-1] - offsets[0], 1) if offsets else 0,
         "class_seconds": round(marks.get("class_end", 0) - marks.get("class_start", 0), 1),
-        "start_p50_s": percentile(starts, 50), "start_p95_s": percentile(starts, 95), "start_max_s": max(starts, default=float("nan")),
+        "start_p50_s": percentile(starts, 50), "start_p95_s": percentile(starts, 95),
+        "start_max_s": max(starts, default=float("nan")),
         "start_alone_s": [before.get("start"), after.get("start")],
         "lesson_alone_s": [sum(before.get("latencies", {}).values()), sum(after.get("latencies", {}).values())],
         "lesson_class_p50_s": percentile(lesson_loaded, 50), "lesson_class_p95_s": percentile(lesson_loaded, 95),
@@ -357,25 +359,37 @@ def table(results: list[dict[str, Any]]) -> str:
     rows = [
         ("learners (N)", lambda r: f"{r['learners']}"),
         ("arrivals spread over", lambda r: f"{r['arrivals_within_s']} s"),
-        ("server start p50 / p95 (max)", lambda r: f"{r['start_p50_s']:.1f} / {r['start_p95_s']:.1f} ({r['start_max_s']:.1f}) s"),
-        ("server start alone (before, after)", lambda r: " , ".join(f"{s:.1f}" if s else "-" for s in r["start_alone_s"]) + " s"),
+        ("server start p50 / p95 (max)",
+         lambda r: f"{r['start_p50_s']:.1f} / {r['start_p95_s']:.1f} ({r['start_max_s']:.1f}) s"),
+        ("server start alone (before, after)",
+         lambda r: " , ".join(f"{s:.1f}" if s else "-" for s in r["start_alone_s"]) + " s"),
         ("lessons alone (before, after)", lambda r: " , ".join(f"{s:.1f}" for s in r["lesson_alone_s"]) + " s"),
         ("lessons in class p50 / p95", lambda r: f"{r['lesson_class_p50_s']:.1f} / {r['lesson_class_p95_s']:.1f} s"),
         ("per cell, class / alone p50 / p95", lambda r: f"{r['cell_ratio_p50']:.2f} / {r['cell_ratio_p95']:.2f}"),
         ("per cell, added p50 / p95", lambda r: f"{r['cell_added_p50_ms']:.0f} / {r['cell_added_p95_ms']:.0f} ms"),
-        ("RSS per learner, peak p50 / max", lambda r: f"{r['peak_total_mib_p50']:.0f} / {r['peak_total_mib_max']:.0f} MiB"),
-        ("  of which server / kernels (max)", lambda r: f"{r['peak_server_mib_max']:.0f} / {r['peak_kernels_mib_max']:.0f} MiB ({r['kernels_per_learner']} kernels)"),
-        ("RSS per learner, settled p50 / max", lambda r: f"{r['settled_total_mib_p50']:.0f} / {r['settled_total_mib_max']:.0f} MiB"),
-        ("machine memory used / N, peak / settled", lambda r: f"{r['machine_used_delta_mib_per_learner_peak']:.0f} / {r['machine_used_delta_mib_per_learner_settled']:.0f} MiB"),
+        ("RSS per learner, peak p50 / max",
+         lambda r: f"{r['peak_total_mib_p50']:.0f} / {r['peak_total_mib_max']:.0f} MiB"),
+        ("  of which server / kernels (max)",
+         lambda r: f"{r['peak_server_mib_max']:.0f} / {r['peak_kernels_mib_max']:.0f} MiB "
+                   f"({r['kernels_per_learner']} kernels)"),
+        ("RSS per learner, settled p50 / max",
+         lambda r: f"{r['settled_total_mib_p50']:.0f} / {r['settled_total_mib_max']:.0f} MiB"),
+        ("machine memory used / N, peak / settled",
+         lambda r: f"{r['machine_used_delta_mib_per_learner_peak']:.0f} / "
+                   f"{r['machine_used_delta_mib_per_learner_settled']:.0f} MiB"),
         ("least memory available", lambda r: f"{r['min_available_gib']:.1f} GiB"),
-        ("hub CPU, mean / busiest second", lambda r: f"{r['cores'].get('hub', 0):.2f} / {r['cores'].get('hub_peak', 0):.2f} cores"),
-        ("proxy CPU, mean / busiest second", lambda r: f"{r['cores'].get('proxy', 0):.2f} / {r['cores'].get('proxy_peak', 0):.2f} cores"),
+        ("hub CPU, mean / busiest second",
+         lambda r: f"{r['cores'].get('hub', 0):.2f} / {r['cores'].get('hub_peak', 0):.2f} cores"),
+        ("proxy CPU, mean / busiest second",
+         lambda r: f"{r['cores'].get('proxy', 0):.2f} / {r['cores'].get('proxy_peak', 0):.2f} cores"),
         ("learners' servers+kernels CPU, mean", lambda r: f"{r['cores'].get('learners', 0):.2f} cores"),
-        ("  = CPU per learner (start + lessons)", lambda r: f"{r['cores'].get('learners', 0) * r['class_seconds'] / r['learners']:.1f} core-s"),
+        ("  = CPU per learner (start + lessons)",
+         lambda r: f"{r['cores'].get('learners', 0) * r['class_seconds'] / r['learners']:.1f} core-s"),
         ("hub / proxy RSS, peak", lambda r: f"{r['hub_proxy_rss_mib'][0]:.0f} / {r['hub_proxy_rss_mib'][1]:.0f} MiB"),
         ("other load (not ours), mean", lambda r: f"{r['cores'].get('other', 0):.2f} cores"),
         ("errors", lambda r: f"{len(r['errors'])}"),
-        ("journals their own / fakeapi URLs / kernel pids", lambda r: f"{r['journals_own']} / {r['distinct_fakeapi_urls']} / {r['distinct_kernel_pids']}"),
+        ("journals their own / fakeapi URLs / kernel pids",
+         lambda r: f"{r['journals_own']} / {r['distinct_fakeapi_urls']} / {r['distinct_kernel_pids']}"),
     ]
     lines = ["| | " + " | ".join(f"N={r['learners']}" for r in results) + " |",
              "|---|" + "---|" * len(results)]
@@ -390,9 +404,11 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
     results = []
     for n in args.learners:
         with tempfile.TemporaryDirectory(prefix=f"hub-load-{n}-") as tmp:
-            print(f"N={n}: starting ({', '.join(p.name for p in lessons)}, arrivals within {args.spread} s)", flush=True)
+            print(f"N={n}: starting ({', '.join(p.name for p in lessons)}, arrivals within {args.spread} s)",
+                  flush=True)
             try:
-                result = await asyncio.wait_for(one_class(n, lessons, args.spread, args.seed, Path(tmp), source), args.deadline)
+                result = await asyncio.wait_for(one_class(n, lessons, args.spread, args.seed, Path(tmp), source),
+                                                args.deadline)
             except TimeoutError:
                 print(f"N={n}: stopped after the {args.deadline} s deadline", flush=True)
                 break
@@ -422,7 +438,8 @@ def main() -> int:
                         help="a checkout whose notebooks/, fakeapi and lab the learners use (default: this one)")
     args = parser.parse_args()
     if not (JUPYTERHUB.exists() and PROXY.exists()):
-        sys.exit("needs jupyterhub (requirements-dev.txt) and tests/hub/node_modules (npm ci --prefix tests/hub): run `make test` once")
+        sys.exit("needs jupyterhub (requirements-dev.txt) and tests/hub/node_modules (npm ci --prefix tests/hub): "
+                 "run `make test` once")
     load = psutil.getloadavg()
     print(f"{psutil.cpu_count()} cores, {psutil.virtual_memory().total / 1024 / MiB:.1f} GiB, "
           f"load average {load[0]:.2f} before the run", flush=True)
