@@ -42,6 +42,7 @@ lab: venv
 lint: venv-dev
 	$(BIN)/ruff check
 	$(BIN)/mypy
+	$(BIN)/mypy conftest.py
 
 # The fast tier: fakeapi, lab helpers, the checks' right and wrong answers, docs, notebooks normalised.
 # Selected by marker (registered in pyproject.toml), so a new test file joins it unless it is marked.

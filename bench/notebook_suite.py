@@ -6,7 +6,8 @@ nbval's flags come from pyproject.toml's addopts; --run-twice adds the main run'
 notebook in the same kernel (conftest.py), so the time is the main run's notebook share.
 
 Prints the wall time of each run, the median, and each notebook's own time (the sum of its
-cells' setup, call and teardown, from a JUnit report). A benchmark, not a test: a busy machine makes it slower, never wrong.
+cells' setup, call and teardown, from a JUnit report). A benchmark, not a test: a busy machine makes
+it slower, never wrong.
 """
 
 from __future__ import annotations
