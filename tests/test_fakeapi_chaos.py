@@ -386,8 +386,8 @@ def test_max_concurrent_admits_exactly_n_of_a_burst(api) -> None:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            async with session.get(api.url + "/users?max_concurrent=3") as r:  # room again once they are gone
-                await api.wait_idle()
+            await api.wait_idle()  # the server has closed the 3 cancelled requests (a deadline: 5 s)
+            async with session.get(api.url + "/users?max_concurrent=3") as r:  # room again now they are gone
                 assert r.status == 200
             return answered, in_flight
 
