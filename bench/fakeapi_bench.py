@@ -218,8 +218,9 @@ async def _load_worker(url: str, connections: int, duration: float) -> dict[str,
     return counts
 
 
-def measure_throughput(server: Server, tool: str, connections: int, duration: float) -> Throughput:
-    url = f"{server.url}/delay/0"
+def measure_throughput(server: Server, tool: str, connections: int, duration: float,
+                       path: str = "/delay/0") -> Throughput:
+    url = f"{server.url}{path}"
     load = run_wrk if tool == "wrk" else run_aiohttp_load
     load(url, connections, min(2.0, duration))  # warm-up, not counted
     server.settle()
@@ -370,11 +371,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inprocess", action="store_true",
                         help="only the in-process harness: CPU per request of routing + handler for GET /delay/0, "
                              "no sockets (bare, fakeapi, and --baseline if given); steadier on a busy machine")
+    parser.add_argument("--query", default="",
+                        help="a query string for the throughput and in-process runs, for example delay=0 "
+                             "(GET /delay/0?delay=0: fakeapi parses it as chaos; the bare server echoes it)")
     parser.add_argument("--_load-worker", dest="load_worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.path = "/delay/0" + (f"?{args.query}" if args.query else "")
 
     if args.inprocess:
-        for name, us in asyncio.run(inprocess_part(args.baseline)).items():
+        print(f"in process, GET {args.path}: {machine_line()}")
+        for name, us in asyncio.run(inprocess_part(args.baseline, args.path)).items():
             print(f"  {name:8} {us:6.2f} us per request (routing + handler, best of 7 x 1,000 requests)")
         return 0
 
@@ -435,7 +441,7 @@ def throughput_part(servers: list[Server], by_name: dict[str, Server], tool: str
     generator = ("wrk (-t1, keep-alive)" if tool == "wrk"
                  else "an aiohttp client in a separate process (no wrk, or --load aiohttp): the client, "
                       "not the servers, may limit these figures")
-    print(f"\n== throughput: GET /delay/0, {args.connections} connections, {args.duration:g} s per run, "
+    print(f"\n== throughput: GET {args.path}, {args.connections} connections, {args.duration:g} s per run, "
           f"{args.repeats} runs each; load generator: {generator}")
     runs: dict[str, list[Throughput]] = {s.name: [] for s in servers}
     others = [s.name for s in servers if s.name != "bare"]
@@ -444,7 +450,7 @@ def throughput_part(servers: list[Server], by_name: dict[str, Server], tool: str
     with LoadMeter(servers) as meter:
         for rep in range(args.repeats):
             for s in rotation(servers, rep):
-                runs[s.name].append(measure_throughput(s, tool, args.connections, args.duration))
+                runs[s.name].append(measure_throughput(s, tool, args.connections, args.duration, args.path))
             bare = runs["bare"][-1]
             for name in others:
                 ratios[name].append(runs[name][-1].rps / bare.rps)
