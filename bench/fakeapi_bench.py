@@ -176,8 +176,9 @@ class Throughput:
 def run_wrk(url: str, connections: int, duration: float) -> tuple[int, float, int, str]:
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency", url]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    count, rate = re.search(r"(\d+) requests in", out), re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert count is not None and rate is not None, out
+    requests, rps = int(count.group(1)), float(rate.group(1))
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
         errors += int(match.group(1))
@@ -198,7 +199,7 @@ def run_aiohttp_load(url: str, connections: int, duration: float) -> tuple[int, 
 async def _load_worker(url: str, connections: int, duration: float) -> dict[str, Any]:
     import aiohttp
 
-    counts = {"requests": 0, "errors": 0}
+    counts: dict[str, float] = {"requests": 0, "errors": 0}
     connector = aiohttp.TCPConnector(limit=connections)
     async with aiohttp.ClientSession(connector=connector) as session:
         deadline = time.monotonic() + duration
@@ -540,7 +541,8 @@ def gather_part(servers: list[Server], by_name: dict[str, Server], sizes: list[i
         s.settle()
         traced[s.name] = t = asyncio.run(_traced_gather(f"{s.url}/delay/{delay:g}", n))
         s.settle()
-        print(f"  traced run ({s.name}, one run, client tracing on): last connection open at {t['last_connected']:.3f} s, "
+        print(f"  traced run ({s.name}, one run, client tracing on): last connection open at "
+              f"{t['last_connected']:.3f} s, "
               f"request headers written from {t['first_sent']:.3f} s to {t['last_sent']:.3f} s, answers from "
               f"{t['first_answer']:.3f} s to {t['last_answer']:.3f} s, done at {t['done']:.3f} s")
     return {"runs": {f"{k[0]}:{k[1]}": v for k, v in runs.items()}, "summary": summary,
@@ -561,8 +563,9 @@ def _fresh_fakeapi(root: Path) -> Any:
     return fakeapi
 
 
-async def inprocess_part(baseline: Path | None, path: str = "/delay/0", n: int = 1_000, reps: int = 7) -> dict[str, float]:
-    """Best-of-reps CPU microseconds per request to resolve the route and run the handler (no sockets, no parsing).
+async def inprocess_part(baseline: Path | None, path: str = "/delay/0", n: int = 1_000,
+                         reps: int = 7) -> dict[str, float]:
+    """Best-of-reps CPU microseconds per request to resolve the route and run the handler (no sockets or parsing).
 
     Each rep builds n fresh mocked requests (about 2 ms each to build: that is why n is small).
     """
@@ -571,7 +574,7 @@ async def inprocess_part(baseline: Path | None, path: str = "/delay/0", n: int =
 
     apps = {"bare": bare_server.create_app(), "fakeapi": _fresh_fakeapi(ROOT).create_app(latency_scale=0)}
     if baseline is not None:
-        apps["baseline"] = _fresh_fakeapi(baseline.resolve()).create_app(latency_scale=0)
+        apps["baseline"] = _fresh_fakeapi(baseline.absolute()).create_app(latency_scale=0)  # noqa: ASYNC240
     for app in apps.values():
         app.freeze()
     best = {name: float("inf") for name in apps}

@@ -96,7 +96,8 @@ def _operation(route: Route) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": route.summary, "description": description,
                                  "parameters": params, "responses": responses}
     if route.method == "POST":
-        operation["requestBody"] = {"required": True, "description": f"The body: {BODY_RULE}.", "content": {"application/json": {"schema": {
+        operation["requestBody"] = {"required": True, "description": f"The body: {BODY_RULE}.",
+                                    "content": {"application/json": {"schema": {
             "type": "object", "required": [MESSAGE.name],
             "properties": {MESSAGE.name: MESSAGE.schema(), "user": {"type": "integer", "nullable": True}}}}}}
     return operation

@@ -283,7 +283,7 @@ USER_1 = {"id": 1, "name": "Ada Lovelace"}
 
 async def meet(api: fakeapi.FakeAPI, method: str, path: str) -> tuple[BaseException | None, Any, int]:
     """One request as a learner writes it; what it raised (or its JSON), then a normal request's status."""
-    kwargs = {"json": {"message": "hi"}} if method == "POST" else {}
+    kwargs: dict[str, Any] = {"json": {"message": "hi"}} if method == "POST" else {}
     give_up = aiohttp.ClientTimeout(total=0.3 if "hang" in path else 30)  # only a hang should time out
     async with aiohttp.ClientSession() as session:
         raised, body = None, None

@@ -107,7 +107,8 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "status", "error"), ERRORS, ids=[f"{r[0]} {r[1]}" for r in ERRORS])
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "error"), ERRORS,
+                         ids=[f"{r[0]} {r[1]}" for r in ERRORS])
 def test_the_journal_records_the_status_the_client_got(api, fetch, caplog, method, path, kwargs, status, error) -> None:
     if kwargs.get("data") == "BIG":
         kwargs = {**kwargs, "data": io.BytesIO(BIG)}
@@ -139,7 +140,8 @@ PLACEHOLDERS = [  # method, path as sent, status, the literal named
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "status", "literal"), PLACEHOLDERS, ids=[f"{r[0]} {r[1]}" for r in PLACEHOLDERS])
+@pytest.mark.parametrize(("method", "path", "status", "literal"), PLACEHOLDERS,
+                         ids=[f"{r[0]} {r[1]}" for r in PLACEHOLDERS])
 def test_a_literal_placeholder_in_the_path_is_a_404_with_a_hint(api, fetch, method, path, status, literal) -> None:
     reply = fetch(path, method)
     assert_json_error(reply, status, f"Not Found: {method} {path} has a literal {literal} in its path: {HINT}")
@@ -288,11 +290,13 @@ def _length(received: bytes) -> int:
 
 LOW_LEVEL = [  # id, bytes sent, part of the error
     ("request-line-too-long", b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", "Got more than 8190 bytes"),
-    ("header-too-long", b"GET /users HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", "Got more than 8190 bytes"),
+    ("header-too-long", b"GET /users HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n",
+     "Got more than 8190 bytes"),
     ("bad-method", b"G(T /users HTTP/1.1\r\nHost: x\r\n\r\n", "Invalid method"),
     ("bad-chunk", b"POST /notifications HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
      "Invalid character in chunk size"),
-    ("unknown-encoding", b"POST /notifications HTTP/1.1\r\nHost: x\r\nContent-Encoding: br\r\nContent-Length: 2\r\n\r\n{}",
+    ("unknown-encoding",
+     b"POST /notifications HTTP/1.1\r\nHost: x\r\nContent-Encoding: br\r\nContent-Length: 2\r\n\r\n{}",
      "body could not be decoded (Can not decode content-encoding: brotli (br)"),
     ("bad-version", b"GET /users HTTP/9.9\r\nHost: x\r\n\r\n", "Bad Request"),
 ]

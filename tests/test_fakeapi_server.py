@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.timeout(60)  # a fakeapi test that hangs fails within a
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def get_json(url: str) -> object:
+def get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as r:
         return json.load(r)
 
@@ -93,7 +94,7 @@ def test_stop_is_fast_with_a_request_in_flight() -> None:
             await asyncio.to_thread(api.stop)
             stopped = time.monotonic() - started
             raised = (await asyncio.gather(task, return_exceptions=True))[0]
-            return raised, stopped
+            return (raised if isinstance(raised, BaseException) else None), stopped
 
     raised, stopped = asyncio.run(go())
     assert stopped < 1.0  # the spec: stop() within 1 s, even with slow requests in flight
@@ -133,7 +134,9 @@ def launch(*args: str) -> tuple[subprocess.Popen[str], str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONWARNINGS": "error"})
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(proc.stdout.readline()), daemon=True)
+    stdout = proc.stdout
+    assert stdout is not None
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout=30)
     if not lines or not lines[0]:
