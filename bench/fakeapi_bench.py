@@ -176,8 +176,9 @@ class Throughput:
 def run_wrk(url: str, connections: int, duration: float) -> tuple[int, float, int, str]:
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency", url]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    count, rate = re.search(r"(\d+) requests in", out), re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert count is not None and rate is not None, out
+    requests, rps = int(count.group(1)), float(rate.group(1))
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
         errors += int(match.group(1))
@@ -198,7 +199,7 @@ def run_aiohttp_load(url: str, connections: int, duration: float) -> tuple[int, 
 async def _load_worker(url: str, connections: int, duration: float) -> dict[str, Any]:
     import aiohttp
 
-    counts = {"requests": 0, "errors": 0}
+    counts: dict[str, float] = {"requests": 0, "errors": 0}
     connector = aiohttp.TCPConnector(limit=connections)
     async with aiohttp.ClientSession(connector=connector) as session:
         deadline = time.monotonic() + duration
@@ -218,8 +219,9 @@ async def _load_worker(url: str, connections: int, duration: float) -> dict[str,
     return counts
 
 
-def measure_throughput(server: Server, tool: str, connections: int, duration: float) -> Throughput:
-    url = f"{server.url}/delay/0"
+def measure_throughput(server: Server, tool: str, connections: int, duration: float,
+                       path: str = "/delay/0") -> Throughput:
+    url = f"{server.url}{path}"
     load = run_wrk if tool == "wrk" else run_aiohttp_load
     load(url, connections, min(2.0, duration))  # warm-up, not counted
     server.settle()
@@ -370,11 +372,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inprocess", action="store_true",
                         help="only the in-process harness: CPU per request of routing + handler for GET /delay/0, "
                              "no sockets (bare, fakeapi, and --baseline if given); steadier on a busy machine")
+    parser.add_argument("--query", default="",
+                        help="a query string for the throughput and in-process runs, for example delay=0 "
+                             "(GET /delay/0?delay=0: fakeapi parses it as chaos; the bare server echoes it)")
     parser.add_argument("--_load-worker", dest="load_worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.path = "/delay/0" + (f"?{args.query}" if args.query else "")
 
     if args.inprocess:
-        for name, us in asyncio.run(inprocess_part(args.baseline)).items():
+        print(f"in process, GET {args.path}: {machine_line()}")
+        for name, us in asyncio.run(inprocess_part(args.baseline, args.path)).items():
             print(f"  {name:8} {us:6.2f} us per request (routing + handler, best of 7 x 1,000 requests)")
         return 0
 
@@ -435,7 +442,7 @@ def throughput_part(servers: list[Server], by_name: dict[str, Server], tool: str
     generator = ("wrk (-t1, keep-alive)" if tool == "wrk"
                  else "an aiohttp client in a separate process (no wrk, or --load aiohttp): the client, "
                       "not the servers, may limit these figures")
-    print(f"\n== throughput: GET /delay/0, {args.connections} connections, {args.duration:g} s per run, "
+    print(f"\n== throughput: GET {args.path}, {args.connections} connections, {args.duration:g} s per run, "
           f"{args.repeats} runs each; load generator: {generator}")
     runs: dict[str, list[Throughput]] = {s.name: [] for s in servers}
     others = [s.name for s in servers if s.name != "bare"]
@@ -444,7 +451,7 @@ def throughput_part(servers: list[Server], by_name: dict[str, Server], tool: str
     with LoadMeter(servers) as meter:
         for rep in range(args.repeats):
             for s in rotation(servers, rep):
-                runs[s.name].append(measure_throughput(s, tool, args.connections, args.duration))
+                runs[s.name].append(measure_throughput(s, tool, args.connections, args.duration, args.path))
             bare = runs["bare"][-1]
             for name in others:
                 ratios[name].append(runs[name][-1].rps / bare.rps)
@@ -534,7 +541,8 @@ def gather_part(servers: list[Server], by_name: dict[str, Server], sizes: list[i
         s.settle()
         traced[s.name] = t = asyncio.run(_traced_gather(f"{s.url}/delay/{delay:g}", n))
         s.settle()
-        print(f"  traced run ({s.name}, one run, client tracing on): last connection open at {t['last_connected']:.3f} s, "
+        print(f"  traced run ({s.name}, one run, client tracing on): last connection open at "
+              f"{t['last_connected']:.3f} s, "
               f"request headers written from {t['first_sent']:.3f} s to {t['last_sent']:.3f} s, answers from "
               f"{t['first_answer']:.3f} s to {t['last_answer']:.3f} s, done at {t['done']:.3f} s")
     return {"runs": {f"{k[0]}:{k[1]}": v for k, v in runs.items()}, "summary": summary,
@@ -555,8 +563,9 @@ def _fresh_fakeapi(root: Path) -> Any:
     return fakeapi
 
 
-async def inprocess_part(baseline: Path | None, path: str = "/delay/0", n: int = 1_000, reps: int = 7) -> dict[str, float]:
-    """Best-of-reps CPU microseconds per request to resolve the route and run the handler (no sockets, no parsing).
+async def inprocess_part(baseline: Path | None, path: str = "/delay/0", n: int = 1_000,
+                         reps: int = 7) -> dict[str, float]:
+    """Best-of-reps CPU microseconds per request to resolve the route and run the handler (no sockets or parsing).
 
     Each rep builds n fresh mocked requests (about 2 ms each to build: that is why n is small).
     """
@@ -565,7 +574,7 @@ async def inprocess_part(baseline: Path | None, path: str = "/delay/0", n: int =
 
     apps = {"bare": bare_server.create_app(), "fakeapi": _fresh_fakeapi(ROOT).create_app(latency_scale=0)}
     if baseline is not None:
-        apps["baseline"] = _fresh_fakeapi(baseline.resolve()).create_app(latency_scale=0)
+        apps["baseline"] = _fresh_fakeapi(baseline.absolute()).create_app(latency_scale=0)  # noqa: ASYNC240
     for app in apps.values():
         app.freeze()
     best = {name: float("inf") for name in apps}

@@ -1,4 +1,4 @@
-"""The answers: `ok()`, `error()`, and the two exceptions a handler raises to answer an error.
+"""The answers: `json_answer()`, `error()`, and the two exceptions a handler raises to answer an error.
 
     Exception
      ├── BadParam   a parameter or the body is malformed: 400 {"error", "status", "param", "allowed"}
@@ -11,11 +11,12 @@ fields of its own (`param` and `allowed` for a 400, `allowed` for a 405, `retry_
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
+
+from .typedefs import Answer
 
 NO_BODY_STATUSES = (204, 205, 304)
 BODY_ALLOWED = 'a JSON object, for example {"message": "hi"}'
@@ -40,24 +41,17 @@ class NotFound(Exception):
     """Answered as 404 with a JSON body naming what was missing."""
 
 
-class Answer(web.Response):
-    """A JSON answer, carrying what its handler tells the request's lifecycle (lifecycle.py)."""
-
-    latency: float | None = None  # /delay/{seconds}: the path's delay replaces the default latency
-    forced_status: int | None = None  # /status/{code}
-    commit: Callable[[], None] | None = None  # POST: store the side effect once the latency has passed
-
-
-def ok(payload: Any, status: int = 200) -> Answer:
+def json_answer(payload: Any, status: int = 200) -> Answer:
+    """`payload` as a JSON answer with this status (any status: error() builds the error bodies with it)."""
     return Answer(body=json.dumps(payload).encode(), status=status, content_type="application/json")
 
 
 def error(status: int, message: str, **extra: Any) -> Answer:
-    return ok({"error": message, "status": status, **extra}, status=status)
+    return json_answer({"error": message, "status": status, **extra}, status=status)
 
 
 def bad_param(exc: BadParam) -> Answer:
-    answer = ok(exc.as_json(), status=exc.status)
+    answer = json_answer(exc.as_json(), status=exc.status)
     if exc.close:
         answer.force_close()
     return answer
@@ -70,19 +64,19 @@ def phrase(code: int) -> str:
         return "Unassigned status"
 
 
-def forced(code: int) -> web.Response:
+def forced(code: int) -> Answer:
     """The answer to `status=code` or /status/{code}: a JSON body, except for the statuses that have none."""
     if code in NO_BODY_STATUSES:
-        return web.Response(status=code)
+        return Answer(status=code)
     if code >= 400:
         return error(code, f"forced status {code} ({phrase(code)})")
-    return ok({"status": code, "message": phrase(code)}, status=code)
+    return json_answer({"status": code, "message": phrase(code)}, status=code)
 
 
-def from_http_exception(exc: web.HTTPException) -> web.Response:
+def from_http_exception(exc: web.HTTPException) -> Answer:
     """An HTTP error aiohttp raised inside a handler (413 for a body too large, ...), as a JSON answer."""
     if exc.status in NO_BODY_STATUSES or exc.status < 400:
-        return web.Response(status=exc.status, headers=exc.headers)
+        return Answer(status=exc.status, headers=exc.headers)
     answer = error(exc.status, exc.text or exc.reason)
     for name in ("Allow", "Retry-After", "Location"):
         if name in exc.headers:

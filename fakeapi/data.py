@@ -13,8 +13,10 @@ IDS = range(1, 11)
 
 FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Frances", "Guido"]
 LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson", "Allen", "van Rossum"]
-CITIES = ["London", "Arlington", "Manchester", "Rotterdam", "Boston", "Stanford", "Paoli", "New Orleans", "Peru", "Haarlem"]
-ITEMS = ["keyboard", "monitor", "laptop stand", "headphones", "webcam", "desk lamp", "USB hub", "mouse", "chair", "notebook"]
+CITIES = ["London", "Arlington", "Manchester", "Rotterdam", "Boston", "Stanford", "Paoli", "New Orleans", "Peru",
+          "Haarlem"]
+ITEMS = ["keyboard", "monitor", "laptop stand", "headphones", "webcam", "desk lamp", "USB hub", "mouse", "chair",
+         "notebook"]
 ORDER_STATES = ["pending", "paid", "shipped", "delivered"]
 PAY_METHODS = ["card", "paypal", "bank transfer"]
 WORDS = ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "
@@ -87,6 +89,8 @@ def make_dataset(seed: int = 0) -> Dataset:
                 "text": _sentence(rng, 8),
             })
     for i in IDS:
-        data.posts[i] = {"userId": (i - 1) % 10 + 1, "id": i, "title": _sentence(rng, 5).lower(), "body": _sentence(rng, 20)}
-        data.todos[i] = {"userId": (i - 1) % 10 + 1, "id": i, "title": _sentence(rng, 4).lower(), "completed": rng.random() < 0.5}
+        data.posts[i] = {"userId": (i - 1) % 10 + 1, "id": i, "title": _sentence(rng, 5).lower(),
+                         "body": _sentence(rng, 20)}
+        data.todos[i] = {"userId": (i - 1) % 10 + 1, "id": i, "title": _sentence(rng, 4).lower(),
+                         "completed": rng.random() < 0.5}
     return data

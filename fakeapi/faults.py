@@ -16,11 +16,13 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from .typedefs import Answer
+
 SLOW_CHUNKS = 10
 
 
-async def inject_fault(request: web.Request, fault: str, response: web.Response, latency: float,
-                       commit: Callable[[web.Response], None]) -> web.StreamResponse:
+async def inject_fault(request: web.Request, fault: str, response: Answer, latency: float,
+                       commit: Callable[[Answer], None]) -> web.StreamResponse:
     """Run `fault` in place of `response`. For every fault but slow the latency has already passed."""
     if fault == "slow":
         stream = await _dribble(request, response, latency)

@@ -8,14 +8,16 @@ resource handlers by lifecycle.py, the same way for every route. A handler that 
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
 from aiohttp import web
 
-from .answers import BODY_ALLOWED, BadParam, NotFound, ok
-from .params import BODY_LIMIT, CODE, ID, LIMIT, SECONDS, SINCE, USER, parse, query_value
+from .answers import BODY_ALLOWED, BadParam, NotFound, json_answer
+from .params import BODY_LIMIT, CODE, ID, LIMIT, MAX_BODY_DEPTH, SECONDS, SINCE, USER, parse, query_value
 from .state import STATE
+from .typedefs import Answer
 
 
 def _user_id(request: web.Request) -> int:
@@ -45,57 +47,57 @@ def _one(table: dict[int, dict[str, Any]], request: web.Request, kind: str) -> d
     return table[item_id]
 
 
-async def list_users(request: web.Request) -> web.Response:
-    return ok(list(request.app[STATE].data.users.values()))
+async def list_users(request: web.Request) -> Answer:
+    return json_answer(list(request.app[STATE].data.users.values()))
 
 
-async def get_user(request: web.Request) -> web.Response:
-    return ok(request.app[STATE].data.users[_user_id(request)])
+async def get_user(request: web.Request) -> Answer:
+    return json_answer(request.app[STATE].data.users[_user_id(request)])
 
 
-async def get_user_orders(request: web.Request) -> web.Response:
+async def get_user_orders(request: web.Request) -> Answer:
     orders = request.app[STATE].data.user_orders(_user_id(request))
     limit = query_value(request, LIMIT)
-    return ok(orders if limit is None else orders[:limit])
+    return json_answer(orders if limit is None else orders[:limit])
 
 
-async def get_user_settings(request: web.Request) -> web.Response:
-    return ok(request.app[STATE].data.settings[_user_id(request)])
+async def get_user_settings(request: web.Request) -> Answer:
+    return json_answer(request.app[STATE].data.settings[_user_id(request)])
 
 
-async def list_orders(request: web.Request) -> web.Response:
-    return ok(_by_user(request.app[STATE].data.orders, _user_filter(request)))
+async def list_orders(request: web.Request) -> Answer:
+    return json_answer(_by_user(request.app[STATE].data.orders, _user_filter(request)))
 
 
-async def list_payments(request: web.Request) -> web.Response:
-    return ok(_by_user(request.app[STATE].data.payments, _user_filter(request)))
+async def list_payments(request: web.Request) -> Answer:
+    return json_answer(_by_user(request.app[STATE].data.payments, _user_filter(request)))
 
 
-async def list_reviews(request: web.Request) -> web.Response:
-    return ok(_by_user(request.app[STATE].data.reviews, _user_filter(request)))
+async def list_reviews(request: web.Request) -> Answer:
+    return json_answer(_by_user(request.app[STATE].data.reviews, _user_filter(request)))
 
 
-async def list_posts(request: web.Request) -> web.Response:
-    return ok(list(request.app[STATE].data.posts.values()))
+async def list_posts(request: web.Request) -> Answer:
+    return json_answer(list(request.app[STATE].data.posts.values()))
 
 
-async def get_post(request: web.Request) -> web.Response:
-    return ok(_one(request.app[STATE].data.posts, request, "post"))
+async def get_post(request: web.Request) -> Answer:
+    return json_answer(_one(request.app[STATE].data.posts, request, "post"))
 
 
-async def list_todos(request: web.Request) -> web.Response:
-    return ok(list(request.app[STATE].data.todos.values()))
+async def list_todos(request: web.Request) -> Answer:
+    return json_answer(list(request.app[STATE].data.todos.values()))
 
 
-async def get_todo(request: web.Request) -> web.Response:
-    return ok(_one(request.app[STATE].data.todos, request, "todo"))
+async def get_todo(request: web.Request) -> Answer:
+    return json_answer(_one(request.app[STATE].data.todos, request, "todo"))
 
 
-async def list_notifications(request: web.Request) -> web.Response:
-    return ok(request.app[STATE].notifications)
+async def list_notifications(request: web.Request) -> Answer:
+    return json_answer(request.app[STATE].notifications)
 
 
-async def create_notification(request: web.Request) -> web.Response:
+async def create_notification(request: web.Request) -> Answer:
     """Store a side effect once the latency has passed, whatever the answer then is.
 
     A forced status, a 500 from fail_rate or a fault still stores it (the server did the
@@ -112,9 +114,33 @@ async def create_notification(request: web.Request) -> web.Response:
     state = request.app[STATE]
     notification = {"id": state.next_notification_id, "user": user, "message": message}
     state.next_notification_id += 1
-    answer = ok(notification, status=201)
+    answer = json_answer(notification, status=201)
     answer.commit = lambda: state.notifications.append({**notification, "stored_at": time.monotonic()})
     return answer
+
+
+TOO_DEEP = f"body must be a JSON object with arrays and objects nested at most {MAX_BODY_DEPTH} deep"
+JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # a JSON string, escapes included
+NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))  # the bytes a depth scan deletes
+OPENERS = frozenset(b"[{")
+
+
+def nested_deeper(raw: bytes, limit: int) -> bool:
+    """Whether the JSON text `raw` nests arrays and objects more than `limit` deep (brackets in strings skipped).
+
+    Cheap for an ordinary body: one with no more than `limit` opening brackets cannot be deeper.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
+    for byte in JSON_STRING.sub(b"", raw).translate(None, NOT_BRACKETS):
+        if byte in OPENERS:
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
@@ -129,10 +155,12 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
         encoding = request.headers.get("Content-Encoding")
         how = f"with Content-Encoding: {encoding}" if encoding else "(a broken chunked body)"
         raise BadParam("body", f"body could not be decoded {how}", BODY_ALLOWED, close=True) from None
+    if nested_deeper(raw, MAX_BODY_DEPTH):  # checked before decoding: no Python's json ever recurses that deep
+        raise BadParam("body", TOO_DEEP, BODY_ALLOWED)
     try:
         body = json.loads(raw or b"null")
-    except RecursionError:
-        raise BadParam("body", "body must be a JSON object nested less deeply", BODY_ALLOWED) from None
+    except RecursionError:  # unreachable after the check above; kept so no decoder can turn it into a 500
+        raise BadParam("body", TOO_DEEP, BODY_ALLOWED) from None
     except ValueError:  # not JSON, or not UTF-8
         raise BadParam("body", f"body must be {BODY_ALLOWED}", BODY_ALLOWED) from None
     if not isinstance(body, dict):
@@ -140,46 +168,46 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-async def clear_notifications(request: web.Request) -> web.Response:
+async def clear_notifications(request: web.Request) -> Answer:
     request.app[STATE].clear_notifications()
-    return web.Response(status=204)
+    return Answer(status=204)
 
 
-async def delay(request: web.Request) -> web.Response:
+async def delay(request: web.Request) -> Answer:
     """httpbin-compatible: answer after {seconds} (0 to 30; more is a 400, never silently capped)."""
     seconds = parse(SECONDS, request.match_info["seconds"])
-    answer = ok({"delay": seconds, "args": dict(request.query), "url": str(request.url)})
+    answer = json_answer({"delay": seconds, "args": dict(request.query), "url": str(request.url)})
     answer.latency = seconds
     return answer
 
 
-async def status(request: web.Request) -> web.Response:
+async def status(request: web.Request) -> Answer:
     """httpbin-compatible: answer with status {code} (200 to 599)."""
     code = parse(CODE, request.match_info["code"])
-    answer = ok({"status": code})
+    answer = json_answer({"status": code})
     answer.forced_status = code
     return answer
 
 
-async def get_journal(request: web.Request) -> web.Response:
+async def get_journal(request: web.Request) -> Answer:
     """Every entry; with ?since=N only those that started or ended after change N. Header Journal-Seq: the latest."""
     since = query_value(request, SINCE)
     journal = request.app[STATE].journal
-    answer = ok(journal.read(since))
+    answer = json_answer(journal.read(since))
     answer.headers["Journal-Seq"] = str(journal.seq)
     return answer
 
 
-async def clear_journal(request: web.Request) -> web.Response:
-    request.app[STATE].reset_journal()
-    return web.Response(status=204)
+async def clear_journal(request: web.Request) -> Answer:
+    request.app[STATE].clear_journal()
+    return Answer(status=204)
 
 
-async def get_stats(request: web.Request) -> web.Response:
-    return ok(request.app[STATE].journal.stats())
+async def get_stats(request: web.Request) -> Answer:
+    return json_answer(request.app[STATE].journal.stats())
 
 
-async def get_openapi(request: web.Request) -> web.Response:
+async def get_openapi(request: web.Request) -> Answer:
     from .openapi import openapi_document
 
-    return ok(openapi_document(request.app[STATE].routes))
+    return json_answer(openapi_document(request.app[STATE].routes))

@@ -36,7 +36,7 @@ class Entry:
         self.route = route
         self.status: int | None = None
         self.outcome: str | None = None  # None while in flight
-        self.fault: str | None = None
+        self.fault: str | None = None  # the fault injected, as soon as it is
         self.start = start
         self.end: float | None = None
         self.latency: float | None = None  # seconds the server waited (or dribbled) before answering; 0 at once
@@ -73,11 +73,11 @@ class Journal:
             self.max_in_flight = self.in_flight
         return entry
 
-    def close(self, entry: Entry, outcome: str, status: int | None, fault: str | None = None) -> None:
+    def close(self, entry: Entry, outcome: str, status: int | None) -> None:
+        """End the entry: its outcome and the status the client got (its fault and latency are set on it)."""
         entry.end = time.monotonic()
         entry.outcome = outcome
         entry.status = status
-        entry.fault = fault
         self.seq += 1
         entry.seq = self.seq
         self.in_flight -= 1

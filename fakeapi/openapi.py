@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .answers import NO_BODY_STATUSES
-from .params import CHAOS_PARAMS, MESSAGE
+from .params import BODY_LIMIT, CHAOS_PARAMS, MAX_BODY_DEPTH, MESSAGE
 from .typedefs import Param, Route
 
 ERROR_SCHEMA = {
@@ -33,6 +33,8 @@ ENTRY_SCHEMA = {
 }
 
 
+BODY_RULE = (f"a JSON object of at most {BODY_LIMIT} bytes, its arrays and objects nested at most {MAX_BODY_DEPTH} "
+             f"deep")
 RATE_HEADERS = {name: {"schema": {"type": "integer"}, "description": f"with rate_limit: {text}"} for name, text in (
     ("RateLimit-Limit", "the limit per window"), ("RateLimit-Remaining", "requests left in the window"),
     ("RateLimit-Reset", "whole seconds until the window ends, rounded up"))}
@@ -69,7 +71,9 @@ def _resource_responses(route: Route) -> dict[str, Any]:
                     "content": {"application/json": {"schema": {}}}},
     }
     if created:
-        responses["413"] = _error("The body is over the size limit; param is body")
+        responses["400"] = _error(f"A parameter is malformed, repeated or unknown, or the body is not {BODY_RULE}; "
+                                  f"the body names it")
+        responses["413"] = _error(f"The body is over {BODY_LIMIT} bytes; param is body")
     return responses
 
 
@@ -92,7 +96,8 @@ def _operation(route: Route) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": route.summary, "description": description,
                                  "parameters": params, "responses": responses}
     if route.method == "POST":
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
+        operation["requestBody"] = {"required": True, "description": f"The body: {BODY_RULE}.",
+                                    "content": {"application/json": {"schema": {
             "type": "object", "required": [MESSAGE.name],
             "properties": {MESSAGE.name: MESSAGE.schema(), "user": {"type": "integer", "nullable": True}}}}}}
     return operation

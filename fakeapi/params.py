@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -29,6 +28,7 @@ MAX_RATE_LIMIT = 100_000
 MAX_RATE_WINDOW = 3600.0
 MIN_PERCENTILE = 0.001  # p50 and p99 must be above 0: the smallest accepted is a millisecond
 BODY_LIMIT = 1024**2  # aiohttp's default client_max_size: a bigger POST body is a 413
+MAX_BODY_DEPTH = 100  # a POST body's arrays and objects nest at most this deep (deeper: a 400 naming body)
 
 # ---- the chaos parameters, on every resource route -----------------------------------------
 
@@ -36,32 +36,34 @@ CHAOS_PARAMS: tuple[Param, ...] = (
     Param("delay", "number", "Seconds to wait before answering; replaces the route's default latency.",
           0, MAX_DELAY, " (seconds)"),
     Param("jitter", "number", "Extra random seconds, drawn from [0, jitter); reproducible with seed.",
-          0, 10, " (seconds)"),
+          0, 10, " (seconds)", default=0.0, seeded=True),
     Param("seed", "integer", "Seed of the random draws (jitter, fail_rate); default: the server's seed. "
           "Draws depend on the seed, the URL and how often that URL was seen.", 0, MAX_SEED),
     Param("status", "integer", "Answer with this status and a JSON body (none for 204, 205, 304).", 200, 599),
-    Param("fail_rate", "number", "Share of requests that answer 500; deterministic for a given seed.", 0, 1),
+    Param("fail_rate", "number", "Share of requests that answer 500; deterministic for a given seed.", 0, 1,
+          default=0.0, seeded=True),
     Param("fault", "choice", "reset: TCP reset; close: closed with no response; malformed: 200 with invalid JSON; "
           "hang: no response until the client gives up; slow: the body dribbled out over the latency.",
           choices=FAULTS),
     Param("max_concurrent", "integer", "When this many requests are already in flight on the route, "
           "answer 429 with Retry-After: 1.", 1, MAX_CONCURRENT),
     Param("p50", "number", "With p99: the latency is drawn from a lognormal distribution with this median; "
-          "replaces the route's default latency; reproducible with seed.", MIN_PERCENTILE, MAX_DELAY, " (seconds)"),
+          "replaces the route's default latency; reproducible with seed.", MIN_PERCENTILE, MAX_DELAY, " (seconds)",
+          needs="p99", seeded=True),
     Param("p99", "number", "With p50: the 99th percentile of that lognormal distribution (p50 <= p99); "
-          "a draw above 30 s is cut to 30 s.", MIN_PERCENTILE, MAX_DELAY, " (seconds)"),
+          "a draw above 30 s is cut to 30 s.", MIN_PERCENTILE, MAX_DELAY, " (seconds)", needs="p50"),
     Param("fail_first", "integer", "The first N requests of this exact URL (since the journal was cleared) fail "
-          "as fail_with says; the next ones answer normally.", 1, MAX_FAIL_FIRST),
+          "as fail_with says; the next ones answer normally.", 1, MAX_FAIL_FIRST, seeded=True),
     Param("fail_with", "failure", "With fail_first: how those requests fail, a status (default 503) or a fault "
-          "name.", 400, 599, choices=FAULTS),
+          "name.", 400, 599, choices=FAULTS, needs="fail_first"),
     Param("rate_limit", "integer", "With rate_window: at most N requests per window on the route; over it, 429 "
-          "with Retry-After; RateLimit-Limit, -Remaining and -Reset headers on every answer.", 1, MAX_RATE_LIMIT),
+          "with Retry-After; RateLimit-Limit, -Remaining and -Reset headers on every answer.", 1, MAX_RATE_LIMIT,
+          needs="rate_window"),
     Param("rate_window", "number", "With rate_limit: the window's length; a fixed window opens at the first "
-          "request it counts.", 0.01, MAX_RATE_WINDOW, " (seconds)"),
+          "request it counts.", 0.01, MAX_RATE_WINDOW, " (seconds)", needs="rate_limit"),
 )
 # Parameters that only make sense together: each needs its partner (a 400 naming the one given alone).
-PAIRS = (("p50", "p99"), ("p99", "p50"), ("rate_limit", "rate_window"), ("rate_window", "rate_limit"),
-         ("fail_with", "fail_first"))
+PAIRS = tuple((param.name, param.needs) for param in CHAOS_PARAMS if param.needs is not None)
 CHAOS_NAMES = frozenset(param.name for param in CHAOS_PARAMS)
 BY_NAME = {param.name: param for param in CHAOS_PARAMS}
 
@@ -147,22 +149,21 @@ def check_query(request: web.Request, route: Route) -> None:
 
 # ---- one request's chaos --------------------------------------------------------------------
 
-@dataclass(slots=True)
 class Chaos:
-    delay: float | None = None
-    jitter: float = 0.0
-    seed: int | None = None
-    status: int | None = None
-    fail_rate: float = 0.0
-    fault: str | None = None
-    max_concurrent: int | None = None
-    p50: float | None = None
-    p99: float | None = None
-    fail_first: int | None = None
-    fail_with: int | str | None = None
-    rate_limit: int | None = None
-    rate_window: float | None = None
+    """The chaos one request asks for: an attribute per row of CHAOS_PARAMS, the row's default unless given.
 
+    Built from the table (below), so a new chaos parameter is a new row, the code that acts on it
+    and its docs row. An instance holds only what its query gave; the rest are the class's defaults.
+    """
+
+    seeded = False  # a parameter given reads the URL's count and its seeded draws (Param.seeded)
+
+    if TYPE_CHECKING:  # the attributes are set from the table: each one's type is its row's
+        def __getattr__(self, name: str) -> Any: ...
+
+
+for _param in CHAOS_PARAMS:
+    setattr(Chaos, _param.name, _param.default)
 
 NO_CHAOS = Chaos()  # a request with no query string: shared, never changed
 
@@ -183,7 +184,10 @@ def parse_chaos(request: web.Request, route: Route) -> Chaos:
             raise repeated(name, (param or next(p for p in route.params if p.name == name)).allowed)
         seen.add(name)
         if param is not None:
-            setattr(chaos, name, parse(param, raw))
+            value = parse(param, raw)
+            setattr(chaos, name, value)
+            if param.seeded and value != param.default:  # jitter=0 or fail_rate=0 draws nothing
+                chaos.seeded = True
     for name, partner in PAIRS:
         if name in seen and partner not in seen:
             raise BadParam(name, f"{name} needs {partner}: give both", BY_NAME[name].allowed)

@@ -128,6 +128,16 @@ class FakeAPI:
         return self._thread.is_alive()
 
     @property
+    def seed(self) -> int:
+        """The seed of the data and the random draws, as last set (start(seed=...), configure())."""
+        return self._state.seed
+
+    @property
+    def latency_scale(self) -> float:
+        """What the routes' default latencies are multiplied by, as last set."""
+        return self._state.latency_scale
+
+    @property
     def _state(self) -> State:
         return self._app[STATE]
 
@@ -179,8 +189,9 @@ class FakeAPI:
         return self._call(lambda: self._state.journal.seq)
 
     def clear_journal(self) -> None:
-        """Forget the journal and restart the seeded random draws (the same as DELETE /_journal)."""
-        self._call(self._state.reset_journal)
+        """Forget the journal and what counts from it: each URL's count (the seeded random draws and
+        fail_first start again) and the rate_limit windows (the same as DELETE /_journal)."""
+        self._call(self._state.clear_journal)
 
     def stats(self) -> dict[str, Any]:
         """requests, in_flight, max_in_flight and outcomes since the last clear (GET /_stats)."""
@@ -190,9 +201,14 @@ class FakeAPI:
         """The notifications stored so far by POST /notifications."""
         return self._call(lambda: list(self._state.notifications))
 
-    def reset(self) -> None:
-        """A clean slate for the next experiment: clear the journal and the notifications."""
-        self._call(lambda: (self._state.reset_journal(), self._state.clear_notifications()))
+    def clear_journal_and_notifications(self) -> None:
+        """A clean slate for the next experiment: clear_journal(), and forget the stored notifications
+        (the same as DELETE /_journal then DELETE /notifications)."""
+        def clear() -> None:
+            self._state.clear_journal()
+            self._state.clear_notifications()
+
+        self._call(clear)
 
     async def wait_idle(self, timeout: float = 5.0) -> None:
         """Wait (without blocking the notebook's loop) until no request is in flight on the server."""
@@ -252,10 +268,9 @@ def start(latency_scale: float | None = None, seed: int | None = None) -> FakeAP
     with _start_lock:
         current = _current
         if current is not None and current.running:
-            state = current._state
             try:
-                current.configure(state.seed if seed is None else seed,
-                                  state.latency_scale if latency_scale is None else latency_scale)
+                current.configure(current.seed if seed is None else seed,
+                                  current.latency_scale if latency_scale is None else latency_scale)
                 return current
             except RuntimeError:  # stopped from another thread meanwhile: start a new one below
                 pass

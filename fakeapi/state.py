@@ -40,8 +40,9 @@ class State:
         self.notifications.clear()
         self.next_notification_id = 1
 
-    def reset_journal(self) -> None:
-        """Clear the journal and restart the seeded random draws, so an experiment can be repeated."""
+    def clear_journal(self) -> None:
+        """Clear the journal and what counts from it (each URL's count of the seeded draws and fail_first,
+        the rate_limit windows), so an experiment can be repeated: DELETE /_journal, api.clear_journal()."""
         self.journal.clear()
         self.url_counts.clear()
         self.rate_windows.clear()

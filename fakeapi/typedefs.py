@@ -1,4 +1,4 @@
-"""What the modules of fakeapi share: the route type, the parameter type, the handler type.
+"""What the modules of fakeapi share: the route, parameter, answer and handler types.
 
 A leaf: it imports nothing from fakeapi, so every module can import it (no type-only imports).
 """
@@ -12,7 +12,20 @@ from typing import Any
 
 from aiohttp import web
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+class Answer(web.Response):
+    """What every handler returns: a response, carrying what its handler tells the request's lifecycle.
+
+    lifecycle.py reads these attributes (None: the handler asks nothing of it).
+    """
+
+    latency: float | None = None  # /delay/{seconds}: the path's delay replaces the default latency
+    forced_status: int | None = None  # /status/{code}
+    commit: Callable[[], None] | None = None  # POST: store the side effect once the latency has passed
+
+
+Handler = Callable[[web.Request], Awaitable[Answer]]  # a row's handler: the Answer the lifecycle reads
+Served = Callable[[web.Request], Awaitable[web.StreamResponse]]  # what aiohttp runs: lifecycle.py wraps a Handler
 
 # What aiohttp's router lets a {placeholder} match: one path segment without braces.
 SEGMENT = "[^{}/]+"
@@ -35,6 +48,9 @@ class Param:
     unit: str = ""  # printed after the bounds: " (seconds)"
     choices: tuple[str, ...] = ()
     where: str = "query"  # query, path or body
+    default: Any = None  # a chaos parameter's value when the query does not give it
+    needs: str | None = None  # a chaos parameter that works only with this partner (alone: a 400 naming it)
+    seeded: bool = False  # a chaos parameter that reads the URL's count and its seeded random draws
 
     @property
     def allowed(self) -> str | list[str]:
@@ -62,6 +78,7 @@ class Param:
         if self.kind == "choice":
             return {"type": "string", "enum": list(self.choices)}
         if self.kind == "failure":
+            assert self.lo is not None and self.hi is not None  # a failure row has its status bounds
             return {"oneOf": [{"type": "integer", "minimum": int(self.lo), "maximum": int(self.hi)},
                               {"type": "string", "enum": list(self.choices)}]}
         if self.kind == "string":
@@ -87,13 +104,11 @@ class Route:
     internal: bool = False  # control routes: no chaos, not journaled
     path_params: tuple[Param, ...] = field(default=(), compare=False)  # its {placeholders}
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    param_names: frozenset[str] = field(init=False, repr=False, compare=False)  # the names in `params`
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pattern", re.compile(re.sub(r"\{\w+\}", SEGMENT, self.path)))
-
-    @property
-    def param_names(self) -> frozenset[str]:
-        return frozenset(param.name for param in self.params)
+        object.__setattr__(self, "param_names", frozenset(param.name for param in self.params))
 
     def matches(self, path: str) -> bool:
         """True if a request path fits this route's pattern, as aiohttp's router matches it."""

@@ -1,4 +1,4 @@
-"""Shared fixtures for the fakeapi tests: one server per test session, a clean slate per test."""
+"""Shared fixtures for the fakeapi tests: one server per test session, a clean slate per test, no stray start()."""
 
 from __future__ import annotations
 
@@ -30,8 +30,20 @@ def server() -> Iterator[fakeapi.FakeAPI]:
 def api(server: fakeapi.FakeAPI) -> fakeapi.FakeAPI:
     """The session's server, instant (latency_scale=0), seed 0, empty journal and notifications."""
     server.configure(seed=0, latency_scale=0)
-    server.reset()
+    server.clear_journal_and_notifications()
     return server
+
+
+@pytest.fixture
+def no_current() -> Iterator[None]:
+    """No fakeapi.start() server before the test (one left running fails it); whatever it starts is stopped after."""
+    left = fakeapi.current()
+    if left is not None:
+        pytest.fail(f"a fakeapi.start() server is still running from an earlier test: {left!r}")
+    yield
+    started = fakeapi.current()
+    if started is not None:
+        started.stop()
 
 
 @pytest.fixture

@@ -283,7 +283,7 @@ USER_1 = {"id": 1, "name": "Ada Lovelace"}
 
 async def meet(api: fakeapi.FakeAPI, method: str, path: str) -> tuple[BaseException | None, Any, int]:
     """One request as a learner writes it; what it raised (or its JSON), then a normal request's status."""
-    kwargs = {"json": {"message": "hi"}} if method == "POST" else {}
+    kwargs: dict[str, Any] = {"json": {"message": "hi"}} if method == "POST" else {}
     give_up = aiohttp.ClientTimeout(total=0.3 if "hang" in path else 30)  # only a hang should time out
     async with aiohttp.ClientSession() as session:
         raised, body = None, None
@@ -386,8 +386,8 @@ def test_max_concurrent_admits_exactly_n_of_a_burst(api) -> None:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            async with session.get(api.url + "/users?max_concurrent=3") as r:  # room again once they are gone
-                await api.wait_idle()
+            await api.wait_idle()  # the server has closed the 3 cancelled requests (a deadline: 5 s)
+            async with session.get(api.url + "/users?max_concurrent=3") as r:  # room again now they are gone
                 assert r.status == 200
             return answered, in_flight
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 import fakeapi
 
 EXPORTED = ["FakeAPI", "JOURNAL_SIZE", "ROUTES", "Route", "create_app", "current", "start"]
-HANDLE = ["clear_journal", "configure", "journal", "journal_seq", "notifications", "port", "reset", "running",
-          "stats", "stop", "url", "wait_idle"]
+HANDLE = ["clear_journal", "clear_journal_and_notifications", "configure", "journal", "journal_seq", "latency_scale",
+          "notifications", "port", "running", "seed", "stats", "stop", "url", "wait_idle"]
 
 
 def test_exported_names() -> None:
@@ -20,7 +22,15 @@ def test_the_handle_s_public_names() -> None:
     assert public == sorted(set(HANDLE) - {"port", "url"})  # port and url are set per instance
 
 
-def test_current_is_the_running_server_or_none() -> None:
+def test_the_settings_are_read_only_properties() -> None:
+    with fakeapi.FakeAPI(seed=3, latency_scale=0.5) as api:
+        assert (api.seed, api.latency_scale) == (3, 0.5)
+        for name in ("seed", "latency_scale"):
+            with pytest.raises(AttributeError):
+                setattr(api, name, 1)
+
+
+def test_current_is_the_running_server_or_none(no_current) -> None:
     api = fakeapi.start()
     try:
         assert fakeapi.current() is api

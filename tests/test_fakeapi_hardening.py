@@ -16,15 +16,18 @@ import socket
 import threading
 import time
 import zlib
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import fakeapi
-import fakeapi.server
+from fakeapi.handlers import TOO_DEEP
+from fakeapi.params import MAX_BODY_DEPTH
 
 pytestmark = pytest.mark.timeout(60)  # a fakeapi test that hangs fails within a minute
 
+ROOT = Path(__file__).resolve().parent.parent
 HINT = "did you forget the f of an f-string?"
 
 
@@ -104,7 +107,8 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "status", "error"), ERRORS, ids=[f"{r[0]} {r[1]}" for r in ERRORS])
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "error"), ERRORS,
+                         ids=[f"{r[0]} {r[1]}" for r in ERRORS])
 def test_the_journal_records_the_status_the_client_got(api, fetch, caplog, method, path, kwargs, status, error) -> None:
     if kwargs.get("data") == "BIG":
         kwargs = {**kwargs, "data": io.BytesIO(BIG)}
@@ -136,7 +140,8 @@ PLACEHOLDERS = [  # method, path as sent, status, the literal named
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "status", "literal"), PLACEHOLDERS, ids=[f"{r[0]} {r[1]}" for r in PLACEHOLDERS])
+@pytest.mark.parametrize(("method", "path", "status", "literal"), PLACEHOLDERS,
+                         ids=[f"{r[0]} {r[1]}" for r in PLACEHOLDERS])
 def test_a_literal_placeholder_in_the_path_is_a_404_with_a_hint(api, fetch, method, path, status, literal) -> None:
     reply = fetch(path, method)
     assert_json_error(reply, status, f"Not Found: {method} {path} has a literal {literal} in its path: {HINT}")
@@ -181,11 +186,18 @@ def test_a_repeated_parameter_is_a_400_naming_it(fetch, path, param) -> None:
 
 JSON = {"Content-Type": "application/json"}
 
+def nested(depth: int, inside: bytes = b"") -> bytes:
+    """A notification body whose arrays and objects nest `depth` deep: the object, then depth - 1 lists."""
+    return b'{"message": "hi", "x": ' + b"[" * (depth - 1) + inside + b"]" * (depth - 1) + b"}"
+
+
 BODIES = [  # id, data, headers, status, part of the error
-    ("nested-100k-lists", b"[" * 100_000, JSON, 400, "body must be a JSON object nested less deeply"),
-    ("nested-100k-objects", b'{"a":' * 100_000, JSON, 400, "body must be a JSON object nested less deeply"),
-    ("nested-closed", b'{"message": "hi", "x": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", JSON, 400,
-     "nested less deeply"),
+    ("nested-100k-lists", b"[" * 100_000, JSON, 400, TOO_DEEP),
+    ("nested-100k-objects", b'{"a":' * 100_000, JSON, 400, TOO_DEEP),
+    ("nested-closed", nested(100_000), JSON, 400, TOO_DEEP),
+    ("nested-one-past-the-limit", nested(MAX_BODY_DEPTH + 1), JSON, 400, TOO_DEEP),
+    ("nested-objects-one-past", b'{"message": "hi", "x": ' + b'{"a": ' * MAX_BODY_DEPTH + b"1" + b"}" * MAX_BODY_DEPTH
+     + b"}", JSON, 400, TOO_DEEP),
     ("bad-gzip", b"not gzip at all", {**JSON, "Content-Encoding": "gzip"}, 400,
      "body could not be decoded with Content-Encoding: gzip"),
     ("truncated-gzip", gzip.compress(b'{"message": "hi"}')[:12], {**JSON, "Content-Encoding": "gzip"}, 400,
@@ -216,6 +228,32 @@ def test_a_body_the_server_cannot_use_is_a_json_4xx_naming_body(api, fetch, capl
         assert "Content-Encoding" in error
         assert [r.getMessage() for r in logged] == [f"fakeapi: 400 from 127.0.0.1: {headers['Content-Encoding']}"]
     assert fetch("/users/1").status == 200  # the server goes on answering
+
+
+NESTED_AT_THE_LIMIT = [  # id, a body whose arrays and objects nest exactly MAX_BODY_DEPTH deep (or less)
+    ("lists", nested(MAX_BODY_DEPTH)),
+    ("objects", b'{"message": "hi", "x": ' + b'{"a": ' * (MAX_BODY_DEPTH - 1) + b"1" + b"}" * (MAX_BODY_DEPTH - 1)
+     + b"}"),
+    ("brackets-in-strings", b'{"message": "' + b"[{" * 1000 + b'", "x": "\\\"[[[["}'),  # strings never nest
+    ("many-shallow", b'{"message": "hi", "x": [' + b"[[1]], " * 1000 + b"[]]}"),  # 3 deep, 3,000 brackets
+]
+
+
+@pytest.mark.parametrize("data", [r[1] for r in NESTED_AT_THE_LIMIT], ids=[r[0] for r in NESTED_AT_THE_LIMIT])
+def test_a_body_nested_up_to_the_limit_is_used(api, fetch, data) -> None:
+    json.loads(data)  # valid JSON, as sent
+    reply = fetch("/notifications", "POST", data=data, headers=JSON)
+    assert reply.status == 201, reply.body
+    assert reply.body["message"].startswith(("hi", "[{"))
+
+
+def test_the_nesting_limit_is_stated_in_the_message_the_openapi_document_and_the_docs(api, fetch) -> None:
+    stated = f"nested at most {MAX_BODY_DEPTH} deep"
+    assert stated in TOO_DEEP
+    post = fetch("/openapi.json").body["paths"]["/notifications"]["post"]
+    assert stated in post["requestBody"]["description"]
+    assert stated in post["responses"]["400"]["description"]
+    assert stated in (ROOT / "docs" / "fakeapi.md").read_text()
 
 
 def test_a_good_gzip_body_is_used(api, fetch) -> None:
@@ -252,11 +290,13 @@ def _length(received: bytes) -> int:
 
 LOW_LEVEL = [  # id, bytes sent, part of the error
     ("request-line-too-long", b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", "Got more than 8190 bytes"),
-    ("header-too-long", b"GET /users HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", "Got more than 8190 bytes"),
+    ("header-too-long", b"GET /users HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n",
+     "Got more than 8190 bytes"),
     ("bad-method", b"G(T /users HTTP/1.1\r\nHost: x\r\n\r\n", "Invalid method"),
     ("bad-chunk", b"POST /notifications HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
      "Invalid character in chunk size"),
-    ("unknown-encoding", b"POST /notifications HTTP/1.1\r\nHost: x\r\nContent-Encoding: br\r\nContent-Length: 2\r\n\r\n{}",
+    ("unknown-encoding",
+     b"POST /notifications HTTP/1.1\r\nHost: x\r\nContent-Encoding: br\r\nContent-Length: 2\r\n\r\n{}",
      "body could not be decoded (Can not decode content-encoding: brotli (br)"),
     ("bad-version", b"GET /users HTTP/9.9\r\nHost: x\r\n\r\n", "Bad Request"),
 ]
@@ -278,14 +318,6 @@ def test_a_request_aiohttp_cannot_parse_is_a_json_400_and_one_log_line(api, capl
 
 
 # ---- start() racing stop() from another thread ------------------------------------------------------
-
-@pytest.fixture
-def no_current(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(fakeapi.server, "_current", None)
-    yield
-    if fakeapi.server._current is not None:
-        fakeapi.server._current.stop()
-
 
 def test_start_racing_stop_from_another_thread_succeeds_or_says_what_happened(no_current) -> None:
     """Each start() returns a server that answers, or raises a RuntimeError that says it was stopped."""

@@ -20,20 +20,25 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "fakeapi.md"
 
 def cases(param: Param) -> list[tuple[str, bool]]:
     """(raw value, accepted?) at and just past the bounds, and a few malformed values."""
+    if param.kind in ("choice", "string"):
+        lo = hi = 0.0  # no bounds
+    else:
+        assert param.lo is not None and param.hi is not None, param
+        lo, hi = param.lo, param.hi
     if param.kind == "failure":
-        return [(str(int(param.lo)), True), (str(int(param.hi)), True), ("503", True),
-                *((choice, True) for choice in param.choices), (str(int(param.lo) - 1), False),
-                (str(int(param.hi) + 1), False), ("1.5", False), ("explode", False), ("", False),
+        return [(str(int(lo)), True), (str(int(hi)), True), ("503", True),
+                *((choice, True) for choice in param.choices), (str(int(lo) - 1), False),
+                (str(int(hi) + 1), False), ("1.5", False), ("explode", False), ("", False),
                 (param.choices[0].upper(), False)]
     if param.kind == "choice":
         return [(choice, True) for choice in param.choices] + [("explode", False), ("", False),
                                                                  (param.choices[0].upper(), False)]
     if param.kind == "number":
-        step = (param.hi - param.lo) / 1000
-        return [(f"{param.lo:g}", True), (f"{param.hi:g}", True), (f"{param.lo - step:g}", False),
-                (f"{param.hi + step:g}", False), ("nan", False), ("inf", False), ("abc", False), ("", False),
+        step = (hi - lo) / 1000
+        return [(f"{lo:g}", True), (f"{hi:g}", True), (f"{lo - step:g}", False),
+                (f"{hi + step:g}", False), ("nan", False), ("inf", False), ("abc", False), ("", False),
                 ("1_0", False)]
-    return [(str(param.lo), True), (str(param.hi), True), (str(param.lo - 1), False), (str(param.hi + 1), False),
+    return [(str(param.lo), True), (str(param.hi), True), (str(lo - 1), False), (str(hi + 1), False),
             ("1.5", False), ("abc", False), ("", False)]
 
 

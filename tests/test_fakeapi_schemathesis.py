@@ -94,7 +94,8 @@ def test_live_openapi_document_holds(tmp_path) -> None:
         done = subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "run", api.url + "/openapi.json", "--checks", "all",
              "--max-examples", str(MAX_EXAMPLES), "--seed", "1", "--workers", "1", "--max-time", str(RUN_TIMEOUT),
-             "--phases", "examples,fuzzing,stateful", "--request-timeout", "5", "--no-color", "--report", "junit", "--report-junit-path",
+             "--phases", "examples,fuzzing,stateful", "--request-timeout", "5", "--no-color", "--report", "junit",
+             "--report-junit-path",
              str(tmp_path / "junit.xml")],
             cwd=tmp_path, env={**os.environ, "SCHEMATHESIS_HOOKS": Path(__file__).stem, "PYTHONPATH": str(HERE)},
             capture_output=True, text=True, timeout=RUN_TIMEOUT + 20)

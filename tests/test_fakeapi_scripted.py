@@ -24,7 +24,12 @@ pytestmark = pytest.mark.timeout(60)
 Z99 = 2.3263478740408408
 
 
-def lognormal(url: str, nth: int, p50: float, p99: float, seed: int = 0) -> random.Random:
+def sum_of(latency: float, rng: random.Random, jitter: float) -> float:
+    """A drawn latency plus the jitter drawn after it from the same stream."""
+    return latency + rng.uniform(0, jitter)
+
+
+def lognormal(url: str, nth: int, p50: float, p99: float, seed: int = 0) -> tuple[float, random.Random]:
     """The documented draw of the nth request of `url`: (the latency, the stream for the draws after it)."""
     rng = random.Random(f"{seed}|GET {url}|{nth}")
     return min(rng.lognormvariate(math.log(p50), math.log(p99 / p50) / Z99), 30.0), rng
@@ -67,7 +72,8 @@ BAD = [
     ("fail_first=1&fail_with=600", "fail_with",
      "fail_with must be a status from 400 to 599, or one of reset, close, malformed, hang, slow, got '600'", FAIL_WITH),
     ("fail_first=1&fail_with=Reset", "fail_with",
-     "fail_with must be a status from 400 to 599, or one of reset, close, malformed, hang, slow, got 'Reset'", FAIL_WITH),
+     "fail_with must be a status from 400 to 599, or one of reset, close, malformed, hang, slow, got 'Reset'",
+     FAIL_WITH),
     ("fail_first=1&fail_with=", "fail_with",
      "fail_with must be a status from 400 to 599, or one of reset, close, malformed, hang, slow, got ''", FAIL_WITH),
     ("rate_limit=5", "rate_limit", "rate_limit needs rate_window: give both", RATE_LIMIT),
@@ -107,7 +113,7 @@ LATENCIES = [  # (path, the latency the journal must record: a number, or a func
     ("/users/1?p50=0.01&p99=0.1", lambda url: lognormal(url, 1, 0.01, 0.1)[0]),
     ("/users/1?p50=0.01&p99=0.1&seed=7", lambda url: lognormal(url, 1, 0.01, 0.1, seed=7)[0]),
     ("/users/1?p50=0.01&p99=0.1&jitter=0.02",  # jitter adds on top of the draw, drawn after it
-     lambda url: (lambda d, rng: d + rng.uniform(0, 0.02))(*lognormal(url, 1, 0.01, 0.1))),
+     lambda url: sum_of(*lognormal(url, 1, 0.01, 0.1), jitter=0.02)),
     ("/users/1?status=503&delay=0.01", 0.01),
     ("/users/1?fault=malformed&delay=0.01", 0.01),
     ("/users/1?fault=slow&delay=0.05", 0.05),  # slow: the seconds the body was dribbled over
@@ -267,7 +273,7 @@ def test_over_the_limit_is_a_429_with_retry_after_and_the_headers_count_down(api
     assert [h["RateLimit-Limit"] for _, h, _ in replies] == ["3"] * 5
     assert [h["RateLimit-Remaining"] for _, h, _ in replies] == ["2", "1", "0", "0", "0"]
     first = api.journal()[0]["start"]
-    for (status, headers, raw), entry in zip(replies, api.journal()):
+    for (status, headers, _), entry in zip(replies, api.journal()):
         assert headers["RateLimit-Reset"] == str(math.ceil(first + 30 - entry["start"]))
         assert ("Retry-After" in headers) == (status == 429)
     status, headers, raw = replies[3]
@@ -308,7 +314,8 @@ COUNTED_TOGETHER = [  # (two paths sent one after the other with rate_limit=1&ra
 ]
 
 
-@pytest.mark.parametrize(("first", "second", "status"), COUNTED_TOGETHER, ids=[f"{a} {b}" for a, b, _ in COUNTED_TOGETHER])
+@pytest.mark.parametrize(("first", "second", "status"), COUNTED_TOGETHER,
+                         ids=[f"{a} {b}" for a, b, _ in COUNTED_TOGETHER])
 def test_what_is_counted_together(api, first, second, status) -> None:
     def limited(path: str) -> str:
         return path + ("&" if "?" in path else "?") + "rate_limit=1&rate_window=30"

@@ -15,34 +15,27 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
 import fakeapi
-import fakeapi.server
 from fakeapi.__main__ import main, parse_args
+from fakeapi.server import serve
+from fakeapi.state import STATE
 
 pytestmark = pytest.mark.timeout(60)  # a fakeapi test that hangs fails within a minute
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def get_json(url: str) -> object:
+def get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as r:
         return json.load(r)
 
 
 # ---- fakeapi.start() and the handle ---------------------------------------------------------
-
-@pytest.fixture
-def no_current(monkeypatch: pytest.MonkeyPatch):
-    """A process with no fakeapi.start() server yet; whatever this test starts is stopped after it."""
-    monkeypatch.setattr(fakeapi.server, "_current", None)
-    yield
-    if fakeapi.server._current is not None:
-        fakeapi.server._current.stop()
-
 
 def test_start_is_idempotent_and_applies_settings(no_current) -> None:
     api = fakeapi.start(latency_scale=0)
@@ -50,7 +43,11 @@ def test_start_is_idempotent_and_applies_settings(no_current) -> None:
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", api.url) and api.port != 0
     assert repr(api) == f"<fakeapi running at {api.url}>"
     seed0 = get_json(api.url + "/users/1/settings")
+    assert (api.seed, api.latency_scale) == (0, 0)
     assert fakeapi.start(seed=4, latency_scale=0) is api  # settings passed again are applied
+    assert (api.seed, api.latency_scale) == (4, 0)
+    assert fakeapi.start(latency_scale=0.5) is api and (api.seed, api.latency_scale) == (4, 0.5)  # the rest kept
+    fakeapi.start(latency_scale=0)
     with fakeapi.FakeAPI(seed=4, latency_scale=0) as other:
         assert get_json(api.url + "/users/1/settings") == get_json(other.url + "/users/1/settings") != seed0
     api.stop()
@@ -66,7 +63,7 @@ def test_start_is_idempotent_and_applies_settings(no_current) -> None:
 def test_start_refuses_a_bad_latency_scale(no_current, scale) -> None:
     with pytest.raises(ValueError, match=f"latency_scale must be 0 or more, got {scale!r}"):
         fakeapi.start(latency_scale=scale)
-    assert fakeapi.server._current is None
+    assert fakeapi.current() is None
 
 
 def test_two_servers_two_ports_two_journals() -> None:
@@ -97,14 +94,35 @@ def test_stop_is_fast_with_a_request_in_flight() -> None:
             await asyncio.to_thread(api.stop)
             stopped = time.monotonic() - started
             raised = (await asyncio.gather(task, return_exceptions=True))[0]
-            return raised, stopped
+            return (raised if isinstance(raised, BaseException) else None), stopped
 
     raised, stopped = asyncio.run(go())
     assert stopped < 1.0  # the spec: stop() within 1 s, even with slow requests in flight
     # the request ends: disconnected (aiohttp then retries a GET once, and finds the port closed)
     assert isinstance(raised, aiohttp.ClientConnectionError), repr(raised)
     assert not api.running
-    [entry] = api._state.journal.read()  # the server's thread is gone: safe to read directly
+
+
+def test_stopping_closes_the_requests_in_flight_as_cancelled_in_the_journal() -> None:
+    """What stop() and `python -m fakeapi`'s Ctrl-C both do: the runner's cleanup cancels the handlers."""
+    app = fakeapi.create_app(latency_scale=0)
+
+    async def go() -> None:
+        runner, port = await serve(app, "127.0.0.1", 0)
+        try:
+            async with aiohttp.ClientSession() as session:
+                task = asyncio.create_task(session.get(f"http://127.0.0.1:{port}/delay/10"))
+                deadline = time.monotonic() + 5
+                while app[STATE].journal.in_flight < 1:  # this loop is the server's: no thread to cross
+                    assert time.monotonic() < deadline, "the request never reached the server"
+                    await asyncio.sleep(0.01)
+                await runner.cleanup()
+                await asyncio.gather(task, return_exceptions=True)
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(go())
+    [entry] = app[STATE].journal.read()
     assert entry["outcome"] == "cancelled" and entry["end"] is not None
 
 
@@ -116,7 +134,9 @@ def launch(*args: str) -> tuple[subprocess.Popen[str], str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONWARNINGS": "error"})
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(proc.stdout.readline()), daemon=True)
+    stdout = proc.stdout
+    assert stdout is not None
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout=30)
     if not lines or not lines[0]:
