@@ -60,7 +60,7 @@ def explain(error: BaseException) -> str:
         key = error.args[0]
         if inspect.iscoroutine(key):
             key.close()  # never awaited by anyone now: no "never awaited" warning later
-        if "as_completed" in _coroutine_name(key):
+        if "_wait_for_one" in _coroutine_name(key) or "as_completed" in _coroutine_name(key):
             return ("a plain `for` over asyncio.as_completed(...) yields new awaitables, not the tasks you gave "
                     "it, so they are not keys of your {task: ...} dict. Put what you need into the result "
                     "instead (a small coroutine that returns (user_id, await fetch_user(user_id))), or, on "
@@ -94,6 +94,7 @@ def not_a_value(value: Any) -> str | None:
     found = _first_unfinished(value, depth=2)
     if found is None:
         return None
+    _close_coroutines(value, depth=2)  # nobody will await them now: no "never awaited" warning later
     path, item = found
     what = "you returned" if not path else f"{path[1:-1] if path.count('[') == 1 else 'what you returned' + path} is"
     if isinstance(item, asyncio.Task):
@@ -102,7 +103,6 @@ def not_a_value(value: Any) -> str | None:
     if isinstance(item, asyncio.Future):
         return f"{what} a future, not its result: await it and return what it gives."
     if inspect.iscoroutine(item):
-        item.close()
         return (f"{what} a coroutine ({_coroutine_name(item)}) that never ran: you forgot to await it. "
                 "Await each call (or gather them) and return the results.")
     if isinstance(item, aiohttp.ClientResponse):
@@ -115,6 +115,17 @@ def not_a_value(value: Any) -> str | None:
 def _is_httpx_response(item: Any) -> bool:
     cls = type(item)
     return cls.__name__ == "Response" and cls.__module__.startswith("httpx")
+
+
+def _close_coroutines(value: Any, depth: int) -> None:
+    if inspect.iscoroutine(value):
+        value.close()
+    elif depth > 0 and isinstance(value, dict):
+        for item in value.values():
+            _close_coroutines(item, depth - 1)
+    elif depth > 0 and isinstance(value, (list, tuple)):
+        for item in value:
+            _close_coroutines(item, depth - 1)
 
 
 def _first_unfinished(value: Any, depth: int) -> tuple[str, Any] | None:

@@ -143,8 +143,8 @@ class Observation:
                               "without raising it again.")
         if self.blocked:
             raise CheckFailed(f"a blocking call held the event loop for at least {self.blocked:.2f} s while "
-                              f"{self.name} ran, so nothing else could run meanwhile: use `await asyncio.sleep(...)`, never "
-                              "`time.sleep(...)`, and await every slow call.")
+                              f"{self.name} ran, so nothing else could run meanwhile: use "
+                              "`await asyncio.sleep(...)`, never `time.sleep(...)`, and await every slow call.")
         if self.stuck:
             raise CheckFailed(f"{self.name} was still waiting after {self.deadline:g} s, when the check gave up on it. "
                               f"{stuck_fix}".strip())
