@@ -2,7 +2,7 @@
 
     async def with_gather(tasks): ...      # fills `tasks` with the tasks it starts, then raises
     runs = {"gather": await lab.measure_batch(api, with_gather), ...}
-    lab.markdown_table({name: run.row for name, run in runs.items()}, columns)
+    lab.comparison_table({name: run.row for name, run in runs.items()}, columns)
 
 Every figure in a row comes from the server's journal or from the tasks themselves, after the
 server is idle again: nothing is timed against a threshold.
@@ -58,8 +58,9 @@ async def measure_batch(api: Any, approach: Callable[[list[asyncio.Task[Any]]], 
     return run
 
 
-def markdown_table(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[str], first: str = "approach") -> Any:
-    """A Markdown table, one row per entry of `rows`, one column per name in `columns` (missing: 0).
+def comparison_table(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[str], first: str = "approach") -> Any:
+    """The approaches side by side: a Markdown table, one row per entry of `rows`, one column per name in
+    `columns` (missing: 0). (Not fakeapi.params.markdown_table, which writes the chaos parameters' table.)
 
     In IPython it displays as a table; elsewhere str() of it is the Markdown text.
     """
@@ -71,3 +72,6 @@ def markdown_table(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[str]
     except ImportError:
         return text
     return Markdown(text)
+
+
+markdown_table = comparison_table  # the old name, which notebooks/06_taskgroup.ipynb still calls

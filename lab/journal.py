@@ -54,9 +54,10 @@ def overlapped(a: Entry, b: Entry) -> bool:
     return a["start"] < b_end and b["start"] < a_end
 
 
-def all_overlapped(entries: list[Entry]) -> bool:
-    """True if every request was in flight at one common moment (they all ran together)."""
-    return bool(entries) and max(e["start"] for e in entries) < min(
+def all_overlapped(entries: list[Entry], tolerance: float = OVERLAP_TOLERANCE) -> bool:
+    """True if every request was in flight at one common moment, for more than `tolerance` seconds
+    (they all ran together). The same rule as max_in_flight's: pass `tolerance=0` for the raw test."""
+    return bool(entries) and max(e["start"] for e in entries) + tolerance < min(
         e["end"] if e["end"] is not None else float("inf") for e in entries)
 
 

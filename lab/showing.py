@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 
 @contextmanager
@@ -59,7 +60,7 @@ class _Collect(logging.Handler):
             return
         what, seconds = record.args
         found = _CORO.search(str(what))
-        self.into.append(SlowStep(found.group(1) if found else str(what), float(seconds)))
+        self.into.append(SlowStep(found.group(1) if found else str(what), float(cast(float, seconds))))
 
 
 @contextmanager

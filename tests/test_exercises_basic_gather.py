@@ -149,7 +149,7 @@ def test_correct_answers_pass(right):
     (part_missing, "your dashboard has no 'settings'"),
     (fetched_twice, "the server saw 6 requests"),
     (wrong_user, "the server never saw GET /users/4 (the profile)"),
-    (raises, "dashboard raised KeyError: 'name'"),
+    (raises, "raises raised KeyError: 'name'"),
     (not_async, "not_async should be defined with `async def`"),
 ])
 def test_each_mistake_gets_its_hint(answer, hint):

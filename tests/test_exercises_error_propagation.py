@@ -147,7 +147,7 @@ def test_accepts_correct_answers(fn):
                                 "the server finished them and stored their notifications"),
     (wrong_order, "the answers are not in the order of the messages: their messages are "
                   "['deployed', 'tests passed', 'build started']"),
-    (raises_something_else, "notify_all raised RuntimeError: could not notify; expected the "
+    (raises_something_else, "raises_something_else raised RuntimeError: could not notify; expected the "
                             "aiohttp.ClientResponseError of the 400"),
     (not_async, "not_async should be defined with `async def`"),
 ])

@@ -41,7 +41,8 @@ async def solution(client, base_url, user_id):
 
 async def with_taskgroup_and_request(client, base_url, user_id):
     async with asyncio.TaskGroup() as tg:
-        tasks = {part: tg.create_task(get_json_chained(client, url)) for part, url in zip(PARTS, urls(base_url, user_id))}
+        tasks = {part: tg.create_task(get_json_chained(client, url))
+                 for part, url in zip(PARTS, urls(base_url, user_id))}
     return {part: task.result() for part, task in tasks.items()}
 
 
@@ -133,7 +134,7 @@ def test_correct_answers_pass(right):
 @pytest.mark.parametrize("answer, hint", [
     (one_by_one, "your requests did not overlap: the server saw at most 1 in flight"),
     (no_raise_for_status, ("when GET /users/4/settings?delay=0.3&status=503 answered 503, no_raise_for_status "
-                           "returned {", "call response.raise_for_status()")),
+                           "returned the 503's body, {", "call response.raise_for_status()")),
     (awaits_json, ("awaits_json raised TypeError", "call it without await")),
     (returns_responses, "'profile' is the response object; return its body: response.json()"),
     (returns_a_list, "return a dict with the keys 'profile', 'orders' and 'settings'; got [{"),

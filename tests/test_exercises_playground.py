@@ -160,7 +160,8 @@ async def not_written(jobs, k):
 @pytest.mark.parametrize("answer", [solution, taskgroup_keeping_failures, k_workers, tasks_then_wait, returns_a_tuple])
 def test_every_correct_answer_passes(answer):
     assert_passes(check_my_strategy, answer,
-                  "8 requests, never more than 3 in flight; request #2 failed and its ClientResponseError came back")
+                  "8 requests, never more than k in flight (k = 3, then 5); request #2 failed and its "
+                  "ClientResponseError came back")
     assert playground.STRATEGIES == STRATEGIES_BEFORE  # passed in, never registered
 
 

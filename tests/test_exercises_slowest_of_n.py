@@ -65,7 +65,7 @@ async def with_taskgroup(session, url, after):
     except ExceptionGroup as group:
         answered, rest = group.split(_Answered)
         if rest is not None:
-            raise rest
+            raise rest from None
         return answered.exceptions[0].value
 
 

@@ -89,8 +89,8 @@ def test_correct_answers_pass(right):
     (fixed_id, "asked for todo 7, the server never saw GET /todos/7; it saw ['/todos/3']"),
     (fetched_twice, "the server saw 2 requests (/todos/3, /todos/3) for one todo"),
     (wrong_route, "the server never saw GET /todos/3; it saw ['/posts/3']"),
-    (response_object, "expected the title of todo 3, "),
-    (raises, "todo_title raised KeyError: 'name'"),
+    (response_object, "You returned the response object; return its body: await response.json()"),
+    (raises, "raises raised KeyError: 'name'"),
     (blocking_sleep, ("a blocking call held the event loop for at least 0.2", "await asyncio.sleep")),
     (not_async, "not_async should be defined with `async def`"),
 ])

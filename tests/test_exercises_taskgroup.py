@@ -142,7 +142,8 @@ def test_accepts_correct_answers(right):
     (unwraps_with_except_star, ("orders and reviews were cancelled, as they should be", "do not unwrap it")),
     (blocking_pause_in_each, "a blocking call held the event loop"),
     (no_raise_for_status, "call response.raise_for_status()"),
-    (unwraps_the_group, "load_dashboard raised RuntimeError: dashboard failed. Let the TaskGroup's ExceptionGroup go"),
+    (unwraps_the_group, "unwraps_the_group raised RuntimeError: dashboard failed. Let the TaskGroup's "
+                        "ExceptionGroup go"),
     (swallows_the_group, "A failing service must fail the whole dashboard"),
     (returns_a_list, "load_dashboard returned a list"),
     (completion_order, "the keys should follow the order of `services`"),

@@ -133,7 +133,7 @@ def test_right_answers_pass(right):
     (swallows_cancellation, "returned None instead of being cancelled: you caught CancelledError"),
     (swallows_inside, "returned None instead of being cancelled: you caught CancelledError"),
     (leaves_request_running, "your request was still running on the server (1 task(s) left behind)"),
-    (returns_response, "return its JSON"),
+    (returns_response, "You returned the response object; return its body: await response.json()"),
     (hardcoded_seconds, "returned None: use the `seconds` argument as the deadline"),
 ])
 def test_wrong_answers_get_their_hint(wrong, hint):

@@ -50,8 +50,9 @@ def test_stopwatch_restart_returns_its_start() -> None:
     ({"gather": {"a": 1, "b": "x"}, "TaskGroup": {"b": 2}}, ["a", "b"],
      ["| approach | a | b |", "|---|---|---|", "| gather | 1 | x |", "| TaskGroup | 0 | 2 |"]),
 ])
-def test_markdown_table(rows: dict, columns: list, expected: list) -> None:
-    table = lab.markdown_table(rows, columns)
+def test_comparison_table(rows: dict, columns: list, expected: list) -> None:
+    table = lab.comparison_table(rows, columns)
+    assert lab.markdown_table is lab.comparison_table  # the old name, until notebooks/06 calls the new one
     assert getattr(table, "data", table).splitlines() == expected
 
 
@@ -80,7 +81,8 @@ def run_both() -> dict[str, lab.BatchRun]:
                     return None
 
                 runs = {"gather": await asyncio.wait_for(lab.measure_batch(api, with_gather), 10),
-                        "TaskGroup": await asyncio.wait_for(lab.measure_batch(api, with_taskgroup, order=sorted_by_path), 10)}
+                        "TaskGroup": await asyncio.wait_for(
+                            lab.measure_batch(api, with_taskgroup, order=sorted_by_path), 10)}
                 with pytest.raises(AssertionError, match="did not raise"):
                     await lab.measure_batch(api, quiet)
                 return runs

@@ -18,7 +18,7 @@ async def never_awaited() -> None:
 
 @pytest.mark.parametrize("make_them, expected", [
     (lambda: never_awaited(), ["RuntimeWarning: coroutine 'never_awaited' was never awaited"]),
-    (lambda: [warnings.warn("old", DeprecationWarning) for _ in range(2)],
+    (lambda: [warnings.warn("old", DeprecationWarning, stacklevel=1) for _ in range(2)],
      ["DeprecationWarning: old", "DeprecationWarning: old"]),  # "always": the second one is shown too
     (lambda: None, []),
 ])
@@ -60,7 +60,7 @@ def test_asyncio_debug_restores_the_loop_when_the_block_raises() -> None:
     async def main() -> tuple[bool, float]:
         loop = asyncio.get_running_loop()
         with pytest.raises(ZeroDivisionError), lab.asyncio_debug(slow_callback_duration=0.5):
-            1 / 0
+            _ = 1 / 0
         return loop.get_debug(), loop.slow_callback_duration
 
     assert asyncio.run(main()) == (False, 0.1)

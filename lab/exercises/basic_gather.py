@@ -1,17 +1,21 @@
-"""Checks for 01_basic_gather."""
+"""Checks for 01_basic_gather, and the three-part dashboard judgement 14_httpx shares."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
 
 from lab.checks import (
     CheckFailed,
+    ExerciseCheck,
     Observation,
     check_server,
     check_session,
+    explained,
+    not_a_value,
     observe,
     passed,
     reference_json,
@@ -26,7 +30,12 @@ PARTS = {"profile": "/users/{id}", "orders": "/users/{id}/orders", "settings": "
 DELAYS = {"profile": "0.3", "orders": "0.1", "settings": "0.2"}
 
 
-def _overlap(seen: Observation, expected: int, fix: str) -> None:
+def part_paths(user_id: int = USER_ID) -> dict[str, str]:
+    return {part: path.format(id=user_id) for part, path in PARTS.items()}
+
+
+def overlap(seen: Observation, expected: int, fix: str) -> None:
+    """Raise a hint unless all `expected` requests were in flight together."""
     if seen.max_in_flight == 1:
         raise CheckFailed(f"your requests did not overlap: the server saw at most 1 in flight. {fix}")
     if not seen.all_overlapped:
@@ -35,29 +44,36 @@ def _overlap(seen: Observation, expected: int, fix: str) -> None:
                           f"{label(late)} waited for another one to finish. {fix}")
 
 
-async def check_dashboard(dashboard: Callable[[aiohttp.ClientSession, str, int], Awaitable[Any]]) -> None:
-    """dashboard(session, base_url, user_id) should gather profile, orders and settings into one dict."""
-    require_async(dashboard)
-    api = check_server()
-    paths = {part: path.format(id=USER_ID) for part, path in PARTS.items()}
-    async with check_session({paths[part]: {"delay": DELAYS[part]} for part in paths}) as session:
-        expected = {part: await reference_json(session, f"{api.url}{path}") for part, path in paths.items()}
-        seen = await observe(dashboard, session, api.url, USER_ID)
+_overlap = overlap  # the old private name (lab/exercises/result_order.py used it)
+
+
+def judge_three_parts(seen: Observation, expected: Mapping[str, Any], error_hint: Callable[[BaseException], str]
+                      = explained) -> None:
+    """The dashboard of 01 (aiohttp) and of 14 (httpx): profile, orders and settings, fetched together.
+
+    From the evidence, in this order: the loop, an exception, work left running, values that are not
+    results (a coroutine never awaited, a task, a response), the requests the server saw, their overlap,
+    then the dict returned, part by part.
+    """
+    paths = part_paths()
     seen.loop_problems("Await the three requests together, with asyncio.gather(...).")
     if seen.error is not None:
-        raise CheckFailed(f"dashboard raised {type(seen.error).__name__}: {seen.error}")
+        raise CheckFailed(f"{seen.name} raised {error_hint(seen.error)}")
     seen.no_leftovers("await every request before you return, for example with asyncio.gather(...).")
+    problem = not_a_value(seen.result)
+    if problem is not None:
+        raise CheckFailed(f"{problem[0].upper()}{problem[1:]}")
 
     seen_paths = seen.paths
     for part, path in paths.items():
         if path not in seen_paths:
-            raise CheckFailed(f"the server never saw GET {path} (the {part}); it saw {seen_paths or 'no request at all'}. "
-                              "Build each URL from base_url and user_id.")
+            raise CheckFailed(f"the server never saw GET {path} (the {part}); it saw "
+                              f"{seen_paths or 'no request at all'}. Build each URL from base_url and user_id.")
     if len(seen.entries) > len(paths):
         raise CheckFailed(f"the server saw {len(seen.entries)} requests ({', '.join(seen_paths)}); "
                           "the dashboard needs exactly 3, one per part: await each call once.")
-    _overlap(seen, len(paths), "Create all three calls, then await them together: "
-             "await asyncio.gather(profile_call, orders_call, settings_call).")
+    overlap(seen, len(paths), "Create all three calls, then await them together: "
+            "await asyncio.gather(profile_call, orders_call, settings_call).")
 
     result = seen.result
     if not isinstance(result, dict):
@@ -70,15 +86,43 @@ async def check_dashboard(dashboard: Callable[[aiohttp.ClientSession, str, int],
         value = result[part]
         if value == expected[part]:
             continue
-        if isinstance(value, (aiohttp.ClientResponse, Awaitable)):
-            what = "the response object; return its body: await response.json()" \
-                if isinstance(value, aiohttp.ClientResponse) else "an awaitable, not its result: await it"
-            raise CheckFailed(f"{part!r} is {what}.")
         swapped = [other for other in paths if other != part and value == expected[other]]
         if swapped:
             raise CheckFailed(f"{part!r} holds the {swapped[0]}: gather returns results in the order you passed "
                               "the calls, so unpack them in that same order (the parts finished in another order: "
                               "orders, settings, profile).")
         raise CheckFailed(f"{part!r} should be the JSON body of GET {path}; got {short(value, 60)}.")
-    passed(f"dashboard for user {USER_ID}: 3 requests, all in flight together, "
-           f"ready when the slowest one ({paths['profile']}, {DELAYS['profile']} s) was.")
+
+
+def three_parts_passed() -> str:
+    paths = part_paths()
+    return (f"dashboard for user {USER_ID}: 3 requests, all in flight together, "
+            f"ready when the slowest one ({paths['profile']}, {DELAYS['profile']} s) was")
+
+
+async def check_gather_dashboard(dashboard: Callable[[aiohttp.ClientSession, str, int], Awaitable[Any]]) -> None:
+    """dashboard(session, base_url, user_id) should gather profile, orders and settings into one dict."""
+    require_async(dashboard)
+    api = check_server()
+    paths = part_paths()
+    async with check_session({paths[part]: {"delay": DELAYS[part]} for part in paths}) as session:
+        expected = {part: await reference_json(session, f"{api.url}{path}") for part, path in paths.items()}
+        seen = await observe(dashboard, session, api.url, USER_ID)
+    judge_three_parts(seen, expected)
+    passed(three_parts_passed() + ".")
+
+
+check_dashboard = check_gather_dashboard  # the old name, which notebooks/01_basic_gather.ipynb still calls
+
+
+async def reference_dashboard(session: aiohttp.ClientSession, base_url: str, user_id: int) -> dict[str, Any]:
+    async def get(path: str) -> Any:
+        async with session.get(f"{base_url}{path.format(id=user_id)}") as response:
+            response.raise_for_status()
+            return await response.json()
+
+    profile, orders, settings = await asyncio.gather(*(get(path) for path in PARTS.values()))
+    return {"profile": profile, "orders": orders, "settings": settings}
+
+
+CHECKS = (ExerciseCheck(check_gather_dashboard, reference=reference_dashboard, data=True),)

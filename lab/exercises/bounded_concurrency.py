@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,9 +10,12 @@ import aiohttp
 
 from lab.checks import (
     CheckFailed,
+    ExerciseCheck,
     Observation,
     check_server,
     check_session,
+    explained,
+    not_a_value,
     observe,
     passed,
     reference_json,
@@ -44,7 +48,7 @@ def _check_run(seen: Observation, expected: list[Any], limit: int) -> None:
     seen.loop_problems("Start the requests together and let the semaphore hold back the extra ones.")
     seen.no_leftovers("await every task you start (gather them) before returning.")
     if seen.error is not None:
-        raise CheckFailed(f"fetch_all raised {type(seen.error).__name__}: {seen.error}")
+        raise CheckFailed(f"{seen.name} raised {explained(seen.error)}")
     paths = sorted(e["path"] for e in seen.entries)
     wanted = sorted(f"/users/{user_id}/orders" for user_id in USER_IDS)
     if paths != wanted:
@@ -61,6 +65,9 @@ def _check_run(seen: Observation, expected: list[Any], limit: int) -> None:
     if peak < limit:
         raise CheckFailed(f"the server saw at most {peak} requests in flight, but your limit was {limit}: "
                           f"use exactly `limit` as the bound, so that {limit} requests run at once.")
+    problem = not_a_value(seen.result)
+    if problem is not None:
+        raise CheckFailed(f"{problem[0].upper()}{problem[1:]}")
     if not isinstance(seen.result, list) or len(seen.result) != len(expected):
         raise CheckFailed(f"return a list with one list of orders per user id ({len(expected)} items); "
                           f"got {type(seen.result).__name__}.")
@@ -71,3 +78,18 @@ def _check_run(seen: Observation, expected: list[Any], limit: int) -> None:
                               "order of its arguments).")
         raise CheckFailed(f"expected each user's orders (the JSON of /users/{{id}}/orders); "
                           f"the first item was {seen.result[0]!r:.120}")
+
+
+async def reference_fetch_all(session: aiohttp.ClientSession, base_url: str, user_ids: list[int],
+                              limit: int) -> list[Any]:
+    semaphore = asyncio.Semaphore(limit)
+
+    async def orders(user_id: int) -> Any:
+        async with semaphore, session.get(f"{base_url}/users/{user_id}/orders") as response:
+            response.raise_for_status()
+            return await response.json()
+
+    return list(await asyncio.gather(*(orders(user_id) for user_id in user_ids)))
+
+
+CHECKS = (ExerciseCheck(check_fetch_all, reference=reference_fetch_all, data=True),)

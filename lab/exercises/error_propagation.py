@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,10 +11,13 @@ import aiohttp
 from lab.checks import (
     STILL_RUNNING_TOLERANCE,
     CheckFailed,
+    ExerciseCheck,
     Observation,
     check_server,
     check_session,
+    explained,
     leaves,
+    not_a_value,
     observe,
     passed,
     require_async,
@@ -46,13 +50,16 @@ async def check_notify_all(notify_all: Callable[[aiohttp.ClientSession, str, lis
 
     # 1. Everything succeeds: all at once, answers in the order of the messages.
     if good.error is not None:
-        raise CheckFailed(f"with the messages {GOOD}, notify_all raised {type(good.error).__name__}: {good.error}")
+        raise CheckFailed(f"with the messages {GOOD}, {good.name} raised {explained(good.error)}")
     if len(_posts(good)) != len(GOOD):
         raise CheckFailed(f"the server saw {len(_posts(good))} POST /notifications for {len(GOOD)} messages; "
                           f"send one POST to {{base_url}}/notifications per message.")
     if good.max_in_flight < len(GOOD):
         raise CheckFailed(f"your requests did not overlap: the server saw at most {good.max_in_flight} in flight. "
                           "Start them all, then wait for them together (create_task, then asyncio.gather).")
+    problem = not_a_value(good.result)
+    if problem is not None:
+        raise CheckFailed(f"{problem[0].upper()}{problem[1:]}")
     if not isinstance(good.result, list) or len(good.result) != len(GOOD):
         raise CheckFailed(f"return a list with one answer per message (await response.json()); got {good.result!r}")
     messages = [answer.get("message") if isinstance(answer, dict) else answer for answer in good.result]
@@ -69,7 +76,7 @@ async def check_notify_all(notify_all: Callable[[aiohttp.ClientSession, str, lis
         raise CheckFailed(f"the server refused the empty message with 400, but notify_all returned {bad.result!r}: "
                           "the error was swallowed. Cancel the others, then raise it again for the caller.")
     if not _is_refusal(bad.error):
-        raise CheckFailed(f"notify_all raised {type(bad.error).__name__}: {bad.error}; expected the "
+        raise CheckFailed(f"{bad.name} raised {explained(bad.error)}; expected the "
                           "aiohttp.ClientResponseError of the 400 for the empty message.")
     if bad.leftover_tasks:
         count = len(bad.leftover_tasks)
@@ -82,7 +89,8 @@ async def check_notify_all(notify_all: Callable[[aiohttp.ClientSession, str, lis
             if stored_late else ""
         raise CheckFailed(f"{count} task(s) were still running after notify_all raised{late}. Keep the tasks "
                           "(asyncio.create_task), and when one fails, cancel the others and wait for them.")
-    still_running = [e for e in _posts(bad) if e["outcome"] == "ok" and e["end"] > bad.returned_at + STILL_RUNNING_TOLERANCE]
+    still_running = [e for e in _posts(bad)
+                     if e["outcome"] == "ok" and e["end"] > bad.returned_at + STILL_RUNNING_TOLERANCE]
     if still_running:
         raise CheckFailed(f"{len(still_running)} request(s) kept running on the server after notify_all raised: "
                           "cancel the other tasks before you raise.")
@@ -94,3 +102,22 @@ async def check_notify_all(notify_all: Callable[[aiohttp.ClientSession, str, lis
                           "wait for all of them instead.")
     passed(f"{len(GOOD)} notifications sent at once, answers in order; when one was refused, "
            "the others were cancelled and nothing was left running.")
+
+
+async def reference_notify_all(session: aiohttp.ClientSession, base_url: str, messages: list[str]) -> list[Any]:
+    async def post(message: str) -> Any:
+        async with session.post(f"{base_url}/notifications", json={"message": message}) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    tasks = [asyncio.create_task(post(message)) for message in messages]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+CHECKS = (ExerciseCheck(check_notify_all, reference=reference_notify_all, writes=True),)

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
 
-from lab.checks import CheckFailed, Observation, check_server, name_of, observe, passed, require_async, short
+from lab.checks import (
+    CheckFailed,
+    ExerciseCheck,
+    check_server,
+    describe,
+    explained,
+    function_name,
+    observe,
+    passed,
+    require_async,
+    short,
+)
+from lab.exercises.basic_gather import DELAYS, PARTS, USER_ID, judge_three_parts, part_paths, three_parts_passed
 from lab.journal import label
 
-USER_ID = 4
-PARTS = {"profile": "/users/{id}", "orders": "/users/{id}/orders", "settings": "/users/{id}/settings"}
-# Fixed latencies, so the parts finish in another order (orders, settings, profile) than they are asked.
-DELAYS = {"profile": "0.3", "orders": "0.1", "settings": "0.2"}
 # The error case: the settings answer 503, last, so every correct answer has nothing left running when it raises.
 FAILING = {"profile": {"delay": "0.1"}, "orders": {"delay": "0.2"}, "settings": {"delay": "0.3", "status": "503"}}
 
@@ -44,70 +53,31 @@ def check_client(table: Mapping[str, Mapping[str, str]]) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=_FixedParams(table))
 
 
-def _overlap(seen: Observation, expected: int, fix: str) -> None:
-    if seen.max_in_flight == 1:
-        raise CheckFailed(f"your requests did not overlap: the server saw at most 1 in flight. {fix}")
-    if not seen.all_overlapped:
-        late = max(seen.entries, key=lambda e: e["start"])
-        raise CheckFailed(f"only {seen.max_in_flight} of your {expected} requests were in flight together: "
-                          f"{label(late)} waited for another one to finish. {fix}")
-
-
 def _error_hint(error: BaseException) -> str:
     if isinstance(error, TypeError) and "await" in str(error):
         return " (httpx's response.json() is a plain method, not a coroutine: call it without await)"
     return ""
 
 
-async def check_dashboard(dashboard: Callable[[httpx.AsyncClient, str, int], Awaitable[Any]]) -> None:
+def _raised(error: BaseException) -> str:
+    """What the learner's function raised, in words: httpx's own pitfall first, else the general ones."""
+    hint = _error_hint(error)
+    return f"{describe(error)}{hint}" if hint else explained(error)
+
+
+async def check_httpx_dashboard(dashboard: Callable[[httpx.AsyncClient, str, int], Awaitable[Any]]) -> None:
     """dashboard(client, base_url, user_id): profile, orders and settings together through an httpx client."""
     require_async(dashboard)
-    name = name_of(dashboard)
+    name = function_name(dashboard)
     api = check_server()
-    paths = {part: path.format(id=USER_ID) for part, path in PARTS.items()}
+    paths = part_paths()
     async with check_client({paths[part]: {"delay": DELAYS[part]} for part in paths}) as client:
         expected = {}
         for part, path in paths.items():
             response = await client.get(f"{api.url}{path}", params={"delay": "0"})
             expected[part] = response.raise_for_status().json()
         seen = await observe(dashboard, client, api.url, USER_ID)
-    seen.loop_problems("Await the three requests together, with asyncio.gather(...).")
-    if seen.error is not None:
-        raise CheckFailed(f"{name} raised {type(seen.error).__name__}: {seen.error}{_error_hint(seen.error)}")
-    seen.no_leftovers("await every request before you return, for example with asyncio.gather(...).")
-
-    seen_paths = seen.paths
-    for part, path in paths.items():
-        if path not in seen_paths:
-            raise CheckFailed(f"the server never saw GET {path} (the {part}); it saw {seen_paths or 'no request at all'}. "
-                              "Build each URL from base_url and user_id.")
-    if len(seen.entries) > len(paths):
-        raise CheckFailed(f"the server saw {len(seen.entries)} requests ({', '.join(seen_paths)}); "
-                          "the dashboard needs exactly 3, one per part: await each call once.")
-    _overlap(seen, len(paths), "Create all three calls, then await them together: "
-             "await asyncio.gather(profile_call, orders_call, settings_call).")
-
-    result = seen.result
-    if not isinstance(result, dict):
-        raise CheckFailed(f"return a dict with the keys 'profile', 'orders' and 'settings'; got {short(result, 60)}.")
-    missing = [part for part in paths if part not in result]
-    if missing:
-        raise CheckFailed(f"your dashboard has no {', '.join(repr(p) for p in missing)}: "
-                          "return {'profile': ..., 'orders': ..., 'settings': ...}.")
-    for part, path in paths.items():
-        value = result[part]
-        if value == expected[part]:
-            continue
-        if isinstance(value, httpx.Response):
-            raise CheckFailed(f"{part!r} is the response object; return its body: response.json().")
-        if isinstance(value, Awaitable):
-            raise CheckFailed(f"{part!r} is an awaitable, not its result: await it.")
-        swapped = [other for other in paths if other != part and value == expected[other]]
-        if swapped:
-            raise CheckFailed(f"{part!r} holds the {swapped[0]}: gather returns results in the order you passed "
-                              "the calls, so unpack them in that same order (the parts finished in another order: "
-                              "orders, settings, profile).")
-        raise CheckFailed(f"{part!r} should be the JSON body of GET {path}; got {short(value, 60)}.")
+    judge_three_parts(seen, expected, _raised)
 
     # The same dashboard when the settings answer 503: it must raise httpx.HTTPStatusError, not return a body.
     async with check_client({paths[part]: FAILING[part] for part in paths}) as client:
@@ -118,17 +88,42 @@ async def check_dashboard(dashboard: Callable[[httpx.AsyncClient, str, int], Awa
                     f"GET {paths['settings']}")
     if failing.error is None:
         got = failing.result.get("settings") if isinstance(failing.result, dict) else failing.result
-        raise CheckFailed(f"when {settings} answered 503, {name} returned {short(got, 60)} instead of raising: "
-                          "httpx does not raise for an error status by itself; call response.raise_for_status() "
-                          "before response.json().")
+        what = f"when {settings} answered 503, {name} returned"
+        if isinstance(got, BaseException):
+            raise CheckFailed(f"{what} the {type(got).__name__} as the settings instead of raising it: "
+                              "asyncio.gather(..., return_exceptions=True) hands errors back as values. Leave "
+                              "return_exceptions out, so the error reaches the caller.")
+        if got is None:
+            raise CheckFailed(f"{what} None as the settings instead of raising: the error was caught and "
+                              "replaced by None. Let it go out (no try/except around the request), so the caller "
+                              "sees the failure.")
+        if isinstance(got, dict):
+            raise CheckFailed(f"{what} the 503's body, {short(got, 60)}, as the settings instead of raising: "
+                              "httpx does not raise for an error status by itself; call response.raise_for_status() "
+                              "before response.json().")
+        raise CheckFailed(f"{what} {short(failing.result, 60)} instead of raising: the 503 must reach the caller "
+                          "as httpx.HTTPStatusError, from response.raise_for_status().")
     error = failing.error
     if isinstance(error, BaseExceptionGroup):  # a TaskGroup raises its tasks' errors in an ExceptionGroup
         statuses, rest = error.split(httpx.HTTPStatusError)
         if statuses is not None and rest is None:
             error = statuses.exceptions[0]
     if not isinstance(error, httpx.HTTPStatusError):
-        raise CheckFailed(f"when {settings} answered 503, {name} raised {type(failing.error).__name__}: "
-                          f"{failing.error}{_error_hint(failing.error)}; it should raise httpx.HTTPStatusError, "
-                          "from response.raise_for_status().")
-    passed(f"dashboard for user {USER_ID}: 3 requests, all in flight together, ready when the slowest one "
-           f"({paths['profile']}, {DELAYS['profile']} s) was; a 503 raised HTTPStatusError.")
+        raise CheckFailed(f"when {settings} answered 503, {name} raised {_raised(failing.error)}; it should raise "
+                          "httpx.HTTPStatusError, from response.raise_for_status().")
+    passed(f"{three_parts_passed()}; a 503 raised HTTPStatusError.")
+
+
+check_dashboard = check_httpx_dashboard  # the old name, which notebooks/14_httpx.ipynb still calls
+
+
+async def reference_httpx_dashboard(client: httpx.AsyncClient, base_url: str, user_id: int) -> dict[str, Any]:
+    async def get(path: str) -> Any:
+        response = await client.get(f"{base_url}{path.format(id=user_id)}")
+        return response.raise_for_status().json()
+
+    profile, orders, settings = await asyncio.gather(*(get(path) for path in PARTS.values()))
+    return {"profile": profile, "orders": orders, "settings": settings}
+
+
+CHECKS = (ExerciseCheck(check_httpx_dashboard, reference=reference_httpx_dashboard, data=True),)

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from lab.checks import CheckFailed, check_server, check_session, observe, passed, reference_json, require_async, short
-from lab.exercises.basic_gather import _overlap
+from lab.checks import (
+    CheckFailed,
+    ExerciseCheck,
+    check_server,
+    check_session,
+    explained,
+    not_a_value,
+    observe,
+    passed,
+    reference_json,
+    require_async,
+    short,
+)
+from lab.exercises.basic_gather import overlap
 
 # Latencies chosen so that finishing order (5, 1, 8, 6, 3), argument order (3, 8, 5, 1, 6), sorted
 # order and a set's iteration order (8, 1, 3, 5, 6) all differ: pairing by any of them but the
@@ -35,8 +48,11 @@ async def check_names_by_id(names_by_id: Callable[[FetchUser, list[int]], Awaita
         seen = await observe(names_by_id, fetch_user, list(USER_IDS))
     seen.loop_problems("Await the calls together, with asyncio.gather(...).")
     if seen.error is not None:
-        raise CheckFailed(f"names_by_id raised {type(seen.error).__name__}: {seen.error}")
+        raise CheckFailed(f"{seen.name} raised {explained(seen.error)}")
     seen.no_leftovers("await every call before you return, for example with asyncio.gather(...).")
+    problem = not_a_value(seen.result)
+    if problem is not None:
+        raise CheckFailed(f"{problem[0].upper()}{problem[1:]}")
 
     seen_paths = seen.paths
     for user_id in USER_IDS:
@@ -46,8 +62,8 @@ async def check_names_by_id(names_by_id: Callable[[FetchUser, list[int]], Awaita
     if len(seen.entries) > len(USER_IDS):
         raise CheckFailed(f"the server saw {len(seen.entries)} requests ({', '.join(seen_paths)}) for "
                           f"{len(USER_IDS)} ids: call fetch_user once per id and await each call once.")
-    _overlap(seen, len(USER_IDS), "Build all the calls first, then await them together: "
-             "await asyncio.gather(*(fetch_user(i) for i in user_ids)).")
+    overlap(seen, len(USER_IDS), "Build all the calls first, then await them together: "
+            "await asyncio.gather(*(fetch_user(i) for i in user_ids)).")
 
     result = seen.result
     expected = {user_id: names[user_id] for user_id in USER_IDS}
@@ -77,3 +93,11 @@ async def check_names_by_id(names_by_id: Callable[[FetchUser, list[int]], Awaita
                "no order you can rely on). Pair each id with its own call: dict(zip(user_ids, await "
                "asyncio.gather(...))), or keep {user_id: task} and read task.result().")
     raise CheckFailed(f"user {wrong} got {result[wrong]!r}, the name of user {owner}: {why}")
+
+
+async def reference_names_by_id(fetch_user: FetchUser, user_ids: list[int]) -> dict[int, str]:
+    users = await asyncio.gather(*(fetch_user(user_id) for user_id in user_ids))
+    return {user_id: user["name"] for user_id, user in zip(user_ids, users)}
+
+
+CHECKS = (ExerciseCheck(check_names_by_id, reference=reference_names_by_id, data=True),)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,6 +11,7 @@ import aiohttp
 
 from lab.checks import (
     CheckFailed,
+    ExerciseCheck,
     Observation,
     check_server,
     check_session,
@@ -16,6 +19,7 @@ from lab.checks import (
     passed,
     reference_json,
     require_async,
+    short,
 )
 
 BASE = 0.05  # the backoff base the exercise asks for, in seconds
@@ -62,7 +66,7 @@ async def check_get_with_retry(get_with_retry: GetWithRetry) -> None:
             raise CheckFailed(f"the server saw {statuses}: stop as soon as an attempt succeeds "
                               "(expected 500, 500, 200).")
         if seen.result != expected:
-            raise CheckFailed(f"expected user 2's profile (the JSON body), got {seen.result!r}.")
+            raise CheckFailed(f"expected user 2's profile (the JSON body), got {short(seen.result, 100)}.")
         for n, (before, after) in enumerate(zip(seen.entries, seen.entries[1:]), start=1):
             gap, least = after["start"] - before["end"], BASE * 2 ** (n - 1)
             if gap < SLACK * least:
@@ -138,3 +142,39 @@ async def check_notify_once(notify_once: NotifyOnce) -> None:
         if happy.result != api.notifications()[0]["id"]:
             raise CheckFailed(f"after a 201, return the id from the POST's answer, not {happy.result!r}.")
     passed("the POST answered 500, a GET found the message already stored: stored once, its id returned.")
+
+
+async def reference_get_with_retry(session: aiohttp.ClientSession, url: str, attempts: int) -> Any:
+    for attempt in range(1, attempts + 1):
+        try:
+            async with session.get(url, raise_for_status=True) as response:
+                return await response.json()
+        except aiohttp.ClientResponseError as error:
+            if (error.status < 500 and error.status != 429) or attempt == attempts:
+                raise
+        except aiohttp.ClientConnectionError:
+            if attempt == attempts:
+                raise
+        delay = BASE * 2 ** (attempt - 1)
+        await asyncio.sleep(delay + random.uniform(0, delay))
+    raise ValueError("attempts must be at least 1")
+
+
+async def reference_notify_once(session: aiohttp.ClientSession, url: str, message: str) -> Any:
+    for attempt in range(5):
+        async with session.post(url, json={"message": message}) as response:
+            if response.status < 400:
+                return (await response.json())["id"]
+        async with session.get(url) as response:
+            response.raise_for_status()
+            stored = [n for n in await response.json() if n["message"] == message]
+        if stored:
+            return stored[0]["id"]
+        await asyncio.sleep(BASE * 2 ** attempt)
+    raise RuntimeError(f"{message!r} was never stored")
+
+
+CHECKS = (
+    ExerciseCheck(check_get_with_retry, reference=reference_get_with_retry),
+    ExerciseCheck(check_notify_once, reference=reference_notify_once, timing=False, writes=True),
+)

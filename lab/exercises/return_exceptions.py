@@ -8,7 +8,19 @@ from typing import Any
 
 import aiohttp
 
-from lab.checks import CheckFailed, check_server, check_session, name_of, observe, passed, reference_json, require_async
+from lab.checks import (
+    CheckFailed,
+    ExerciseCheck,
+    check_server,
+    check_session,
+    explained,
+    function_name,
+    not_a_value,
+    observe,
+    passed,
+    reference_json,
+    require_async,
+)
 
 IDS = [1, 42, 2, 7, 99, 3]  # 42 and 99 do not exist (404); user 7's request gets cancelled on the way
 MISSING = [42, 99]
@@ -58,15 +70,14 @@ async def check_fetch_users(fetch_users: Callable[[Any, str, list[int]], Awaitab
             try:
                 return await fetch_users(*args)
             except asyncio.CancelledError:
-                if stop.owner.cancelling():  # the check itself is cancelling it: let it go
+                if stop.owner is not None and stop.owner.cancelling():  # the check itself is cancelling it: let it go
                     raise
                 raise CancelledEscaped() from None
 
-        run.__name__ = name_of(fetch_users)
+        run.__name__ = function_name(fetch_users)
         stop.armed = True
         seen = await observe(run, session, api.url, list(IDS))
     seen.loop_problems("Start every request at once with asyncio.gather(..., return_exceptions=True).")
-    session = stop  # what it saw: whether user 7's request was stopped
 
     if isinstance(seen.error, CancelledEscaped):
         raise CheckFailed(f"fetch_users raised the CancelledError of user {STOPPED}'s request, which was cancelled "
@@ -82,7 +93,7 @@ async def check_fetch_users(fetch_users: Callable[[Any, str, list[int]], Awaitab
         raise CheckFailed(f"fetch_users raised KeyError: {seen.error}. A 404 answer has no name: fetch with "
                           "raise_for_status=True so a missing user becomes an exception.")
     if seen.error is not None:
-        raise CheckFailed(f"fetch_users raised {type(seen.error).__name__}: {seen.error}")
+        raise CheckFailed(f"fetch_users raised {explained(seen.error)}")
     requested = [e["path"] for e in seen.entries if e["route"] == "/users/{id}"]
     if sorted(requested) != sorted(f"/users/{i}" for i in IDS):
         raise CheckFailed(f"the server saw {requested or 'no request'}; expected one GET /users/{{id}} per id in "
@@ -90,12 +101,15 @@ async def check_fetch_users(fetch_users: Callable[[Any, str, list[int]], Awaitab
     if seen.max_in_flight < len(IDS):
         raise CheckFailed(f"your requests did not overlap: the server saw at most {seen.max_in_flight} in flight. "
                           "Start them all with asyncio.gather.")
+    problem = not_a_value(seen.result)
+    if problem is not None:
+        raise CheckFailed(f"{problem[0].upper()}{problem[1:]}")
     if not (isinstance(seen.result, tuple) and len(seen.result) == 2
             and all(isinstance(part, dict) for part in seen.result)):
         raise CheckFailed(f"return a tuple of two dicts, (found, failed); got {seen.result!r}")
     found, failed = seen.result
     # Requests started from fetch_users' own task (not from a task of their own) cannot be stopped alone.
-    stopped = [STOPPED] if session.stopped else []
+    stopped = [STOPPED] if stop.stopped else []
 
     for user_id in MISSING:
         if user_id in found:
@@ -123,9 +137,9 @@ async def check_fetch_users(fetch_users: Callable[[Any, str, list[int]], Awaitab
             raise CheckFailed(f"user {user_id} exists but is missing from found: found should map each id that "
                               f"worked to its user's name, e.g. {{{user_id}: {name!r}}}.")
         if found[user_id] != name:
-            owner = next((i for i, n in names.items() if n == found[user_id]), None)
-            if owner is not None:
-                raise CheckFailed(f"found[{user_id}] is {found[user_id]!r}, the name of user {owner}: the ids and "
+            other = next((i for i, n in names.items() if n == found[user_id]), None)
+            if other is not None:
+                raise CheckFailed(f"found[{user_id}] is {found[user_id]!r}, the name of user {other}: the ids and "
                                   "results are paired wrongly. Pair them first, zip(ids, results), then sort the "
                                   "pairs into found and failed.")
             raise CheckFailed(f"found[{user_id}] should be the user's name, {name!r}; got {found[user_id]!r}.")
@@ -145,5 +159,20 @@ async def check_fetch_users(fetch_users: Callable[[Any, str, list[int]], Awaitab
     if stopped and not isinstance(failed[STOPPED], asyncio.CancelledError):
         raise CheckFailed(f"failed[{STOPPED}] should be the CancelledError gather returned for it; "
                           f"got {failed[STOPPED]!r}")
-    stop = f", and user {STOPPED}'s cancelled request counted as a failure" if stopped else ""
-    passed(f"found {len(found)} users and {len(failed)} failures, paired with their ids: 404 for {MISSING}{stop}.")
+    extra = f", and user {STOPPED}'s cancelled request counted as a failure" if stopped else ""
+    passed(f"found {len(found)} users and {len(failed)} failures, paired with their ids: 404 for {MISSING}{extra}.")
+
+
+async def reference_fetch_users(session: Any, base_url: str, ids: list[int]) -> tuple[dict[int, str], dict[int, Any]]:
+    async def name(user_id: int) -> str:
+        async with session.get(f"{base_url}/users/{user_id}") as response:
+            response.raise_for_status()
+            return (await response.json())["name"]
+
+    results = await asyncio.gather(*(name(user_id) for user_id in ids), return_exceptions=True)
+    found = {i: r for i, r in zip(ids, results) if not isinstance(r, BaseException)}
+    failed = {i: r for i, r in zip(ids, results) if isinstance(r, BaseException)}
+    return found, failed
+
+
+CHECKS = (ExerciseCheck(check_fetch_users, reference=reference_fetch_users, data=True),)

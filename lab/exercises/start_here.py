@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from lab.checks import CheckFailed, check_server, check_session, observe, passed, reference_json, require_async
+import aiohttp
+
+from lab.checks import (
+    CheckFailed,
+    ExerciseCheck,
+    check_server,
+    check_session,
+    explained,
+    not_a_value,
+    observe,
+    passed,
+    reference_json,
+    require_async,
+)
 
 TODO_IDS = (3, 7)  # two ids, so a URL with a fixed id cannot pass
 
@@ -20,7 +33,10 @@ async def check_todo_title(todo_title: Callable[..., Awaitable[Any]]) -> None:
             seen = await observe(todo_title, session, api.url, todo_id)
             seen.loop_problems("Await the request and return its title.")
             if seen.error is not None:
-                raise CheckFailed(f"todo_title raised {type(seen.error).__name__}: {seen.error}")
+                raise CheckFailed(f"{seen.name} raised {explained(seen.error)}")
+            problem = not_a_value(seen.result)
+            if problem is not None:
+                raise CheckFailed(f"{problem[0].upper()}{problem[1:]}")
             paths = seen.paths
             if f"/todos/{todo_id}" not in paths:
                 raise CheckFailed(f"asked for todo {todo_id}, the server never saw GET /todos/{todo_id}; it saw "
@@ -34,3 +50,13 @@ async def check_todo_title(todo_title: Callable[..., Awaitable[Any]]) -> None:
                 raise CheckFailed(f"expected the title of todo {todo_id}, {expected!r}; got {seen.result!r}.")
     passed(f"todos {' and '.join(map(str, TODO_IDS))} fetched with one request each; "
            f"todo {TODO_IDS[-1]} is titled {expected!r}.")
+
+
+async def reference_todo_title(session: aiohttp.ClientSession, base_url: str, todo_id: int) -> str:
+    async with session.get(f"{base_url}/todos/{todo_id}") as response:
+        response.raise_for_status()
+        todo = await response.json()
+    return todo["title"]
+
+
+CHECKS = (ExerciseCheck(check_todo_title, reference=reference_todo_title, data=True),)

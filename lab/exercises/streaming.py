@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 
-from lab.checks import CheckFailed, check_server, check_session, observe, passed, reference_json, require_async
+from lab.checks import (
+    CheckFailed,
+    ExerciseCheck,
+    check_server,
+    check_session,
+    explained,
+    not_a_value,
+    observe,
+    passed,
+    reference_json,
+    require_async,
+)
 
 FirstAnswer = Callable[[aiohttp.ClientSession, list[str]], Awaitable[Any]]
 
@@ -33,7 +45,10 @@ async def check_first_answer(first_answer: FirstAnswer) -> None:
                 f"first_answer raised {type(seen.error).__name__} ({seen.error.status}). The first request to "
                 "finish answered 500: a failure should not end the race, so catch it and wait for the next one.")
         if seen.error is not None:
-            raise CheckFailed(f"first_answer raised {type(seen.error).__name__}: {seen.error}")
+            raise CheckFailed(f"{seen.name} raised {explained(seen.error)}")
+        problem = not_a_value(seen.result)
+        if problem is not None:
+            raise CheckFailed(f"{problem[0].upper()}{problem[1:]}")
         if seen.max_in_flight < len(RACE):
             raise CheckFailed(
                 f"your requests did not all run together: the server saw at most {seen.max_in_flight} in flight "
@@ -67,3 +82,29 @@ async def check_first_answer(first_answer: FirstAnswer) -> None:
                               "failed: await (or cancel) every task before you leave the function.")
     passed("user 3 answered first (0.3 s), the 500 was skipped, and the slower requests were cancelled; "
            f"with no success at all, first_answer raised {type(nobody.error).__name__}.")
+
+
+async def reference_first_answer(session: aiohttp.ClientSession, urls: list[str]) -> Any:
+    async def fetch(url: str) -> Any:
+        async with session.get(url) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    pending = {asyncio.create_task(fetch(url)) for url in urls}
+    error: BaseException | None = None
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task.exception() is None:
+                    return task.result()
+                error = task.exception()
+        assert error is not None
+        raise error
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+CHECKS = (ExerciseCheck(check_first_answer, reference=reference_first_answer, data=True),)

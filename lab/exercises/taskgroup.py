@@ -12,8 +12,11 @@ import aiohttp
 from lab.checks import (
     STILL_RUNNING_TOLERANCE,
     CheckFailed,
+    ExerciseCheck,
     check_server,
     check_session,
+    explained,
+    not_a_value,
     observe,
     passed,
     reference_json,
@@ -48,14 +51,16 @@ async def check_load_dashboard(load_dashboard: Callable[..., Awaitable[Any]]) ->
 
     # all four healthy: every answer, all at once, in order
     if healthy.error is not None:
-        raise CheckFailed(f"with four healthy services load_dashboard raised {type(healthy.error).__name__}: "
-                          f"{healthy.error}")
+        raise CheckFailed(f"with four healthy services {healthy.name} raised {explained(healthy.error)}")
     result = healthy.result
-    if not isinstance(result, dict):
-        raise CheckFailed(f"load_dashboard returned a {type(result).__name__}; return a dict {{name: data}}.")
-    if any(isinstance(v, asyncio.Task) for v in result.values()):
+    if isinstance(result, dict) and any(isinstance(v, asyncio.Task) for v in result.values()):
         raise CheckFailed("you returned the tasks themselves; return what they produced: "
                           "{name: task.result() for name, task in tasks.items()}, after the `async with` block.")
+    problem = not_a_value(result)
+    if problem is not None:
+        raise CheckFailed(f"{problem[0].upper()}{problem[1:]}")
+    if not isinstance(result, dict):
+        raise CheckFailed(f"load_dashboard returned a {type(result).__name__}; return a dict {{name: data}}.")
     if list(result) != list(HEALTHY):
         raise CheckFailed(f"the keys should follow the order of `services`, {list(HEALTHY)}; got {list(result)}.")
     if result != expected:
@@ -86,7 +91,7 @@ async def check_load_dashboard(load_dashboard: Callable[..., Awaitable[Any]]) ->
                           "ClientResponseError, not the TaskGroup's ExceptionGroup: do not unwrap it (no `except*` "
                           "that raises the inner error), let the ExceptionGroup go out.")
     if not isinstance(error, ExceptionGroup):
-        raise CheckFailed(f"settings answered 503 and load_dashboard raised {type(error).__name__}: {error}. "
+        raise CheckFailed(f"settings answered 503 and {failing.name} raised {explained(error)}. "
                           "Let the TaskGroup's ExceptionGroup go out, do not replace it.")
     statuses = [getattr(e, "status", None) for e in error.exceptions]
     if statuses != [503]:
@@ -97,3 +102,18 @@ async def check_load_dashboard(load_dashboard: Callable[..., Awaitable[Any]]) ->
                           f"{[(e['path'], e['outcome']) for e in failing.entries]}.")
     passed("four services at once in a TaskGroup; when settings failed, orders and reviews were cancelled "
            "and an ExceptionGroup came out.")
+
+
+async def reference_load_dashboard(session: aiohttp.ClientSession, base_url: str,
+                                   services: dict[str, str]) -> dict[str, Any]:
+    async def load(path: str) -> Any:
+        async with session.get(base_url + path) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    async with asyncio.TaskGroup() as group:
+        tasks = {name: group.create_task(load(path)) for name, path in services.items()}
+    return {name: task.result() for name, task in tasks.items()}
+
+
+CHECKS = (ExerciseCheck(check_load_dashboard, reference=reference_load_dashboard, data=True),)

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 
-from lab.checks import CheckFailed, check_server, check_session, name_of, observe, passed, reference_json, require_async
+from lab.checks import (
+    CheckFailed,
+    ExerciseCheck,
+    check_server,
+    check_session,
+    explained,
+    function_name,
+    not_a_value,
+    observe,
+    passed,
+    reference_json,
+    require_async,
+)
 
 SECONDS = 0.3  # the time budget the check gives json_or_none on a server that hangs
 FAST_DELAY, FAST_SECONDS = 0.4, 1.0  # a server slower than SECONDS but within its budget: catches a hard-coded 0.3
@@ -19,7 +32,7 @@ CANCEL_AFTER = 0.1
 async def check_json_or_none(json_or_none: Callable[[aiohttp.ClientSession, str, float], Awaitable[Any]]) -> None:
     """json_or_none(session, url, seconds): the JSON of url if it answers in time, else None; nothing left running."""
     require_async(json_or_none)
-    name = name_of(json_or_none)
+    name = function_name(json_or_none)
     api = check_server()
     no_timeout = (f"{name}(session, url, {SECONDS}) on a server that never answers: put the request inside "
                   "`async with asyncio.timeout(seconds):`.")
@@ -31,7 +44,10 @@ async def check_json_or_none(json_or_none: Callable[[aiohttp.ClientSession, str,
         fast.loop_problems(no_timeout)
         if fast.error is not None:
             raise CheckFailed(f"on a server that answers in {FAST_DELAY} s, with seconds={FAST_SECONDS}, {name} raised "
-                              f"{type(fast.error).__name__}: {fast.error}")
+                              f"{explained(fast.error)}")
+        problem = not_a_value(fast.result)
+        if problem is not None:
+            raise CheckFailed(f"{problem[0].upper()}{problem[1:]}")
         if fast.result is None:
             raise CheckFailed(f"on a server that answers in {FAST_DELAY} s, with seconds={FAST_SECONDS}, {name} "
                               "returned None: use the `seconds` argument as the deadline, not a number of your own.")
@@ -52,7 +68,7 @@ async def check_json_or_none(json_or_none: Callable[[aiohttp.ClientSession, str,
                               "block.")
         if hang.error is not None:
             raise CheckFailed(f"on a server that never answers, {name} raised "
-                              f"{type(hang.error).__name__}: {hang.error}; return None instead.")
+                              f"{explained(hang.error)}; return None instead.")
         if hang.result is not None:
             raise CheckFailed(f"on a server that never answers, return None; got {hang.result!r:.100}")
         if not hang.entries:
@@ -78,3 +94,15 @@ async def check_json_or_none(json_or_none: Callable[[aiohttp.ClientSession, str,
                           "request directly inside `async with asyncio.timeout(seconds):`.")
     passed(f"JSON when the server answers, None after {SECONDS} s when it hangs, nothing left running, "
            "and a cancel from outside still cancels.")
+
+
+async def reference_json_or_none(session: aiohttp.ClientSession, url: str, seconds: float) -> Any:
+    try:
+        async with asyncio.timeout(seconds), session.get(url) as response:
+            response.raise_for_status()
+            return await response.json()
+    except TimeoutError:
+        return None
+
+
+CHECKS = (ExerciseCheck(check_json_or_none, reference=reference_json_or_none),)

@@ -1,41 +1,34 @@
-"""Running a learner's exercise against fakeapi and answering with specific feedback.
+"""Observing a learner's function: what it gave, what the server saw, what it left running.
 
-A check calls `observe(fn, ...)`, which runs the learner's coroutine function against the
-checks' own fakeapi server and records what happened: what the function gave, what the server
-saw, whether the event loop was blocked, which tasks were left running. The check then asserts on
-that evidence. A wrong answer raises CheckFailed with a hint; an exercise still holding
-`raise NotImplementedError` raises NotSolvedYet. Both show as one friendly line in Jupyter
-instead of a traceback.
+A check calls `observe(fn, ...)`, which runs the learner's coroutine function against the checks'
+own fakeapi server and records what happened: what the function gave, what the server saw, whether
+the event loop was blocked, which tasks were left running. The check then asserts on that evidence.
 
-The checks' server is separate from the learner's (`fakeapi.start()`): it is started once per
-process with a fixed seed and latency scale, and has its own journal and notifications, so a
-check never changes the learner's server, and nothing the learner left running there (a hanging
-request, `latency_scale=0`, another seed) can change a verdict.
+Only what the learner's function started counts as its own, however busy the kernel is with the
+learner's other work (a background poller, an experiment left running): the function runs in a task
+whose context carries a marker (a ContextVar), and every task, callback and `time.sleep` reached from
+it, directly or through tasks it created (a TaskGroup, eager tasks on 3.12+, `call_soon`), runs in a
+copy of that context. A task is the function's if its context carries the marker (Task.get_context(),
+3.12+; on 3.11, a task factory notes the marker while the function runs).
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
-import inspect
+import contextlib
+import contextvars
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
-from yarl import URL
-
 import fakeapi
 
-from .journal import OVERLAP_TOLERANCE, Entry, label, max_in_flight
-from .kernel import is_kernel_task
-
-# ---- the checks' own server -------------------------------------------------------------------
-
-SEED = 0  # the checks' server: the same data and draws for every learner
-LATENCY_SCALE = 1.0  # and the routes' documented latencies, whatever the learner's server is set to
+from ..journal import Entry, all_overlapped, label, max_in_flight
+from .formatting import function_name, require_async
+from .server import check_server
+from .verdicts import CheckFailed, NotSolvedYet
 
 # Tolerances, each in seconds, each in one place.
 STILL_RUNNING_TOLERANCE = 0.05
@@ -46,127 +39,64 @@ BLOCKED_LOOP = 0.3
 """A heartbeat that wakes this much later than asked, while a thread beside it kept waking on time,
 means a blocking call held the event loop (see _LoopWatch). High, because a loaded machine can leave
 a thread waiting for a CPU for a tenth of a second; `time.sleep` itself is caught at any length."""
-BLOCKING_SLEEP = 0.02  # time.sleep calls on the event loop's thread adding up to this are a blocking pause
+BLOCKING_SLEEP = 0.02  # time.sleep calls by the learner's function adding up to this are a blocking pause
 HEARTBEAT = 0.01  # seconds between the heartbeat's wake-ups
 DEADLINE = 5.0  # default: seconds a check gives the learner's function before it says it is stuck
 GRACE = 2.0  # seconds a cancelled learner function gets to finish before the check stops waiting
-
-_real_sleep = time.sleep
-_server: fakeapi.FakeAPI | None = None
-_server_lock = threading.Lock()
-
-
-def check_server() -> fakeapi.FakeAPI:
-    """The checks' own fakeapi server, started on first use (seed SEED, latency scale LATENCY_SCALE)."""
-    global _server
-    with _server_lock:
-        if _server is None or not _server.running:
-            _server = fakeapi.FakeAPI(seed=SEED, latency_scale=LATENCY_SCALE)
-        return _server
-
-
-@atexit.register
-def _stop_check_server() -> None:
-    if _server is not None:
-        _server.stop()
-
-
-def check_session(params: Mapping[str, Mapping[str, str]] | None = None,
-                  on_request: Callable[[aiohttp.ClientRequest], None] | None = None,
-                  **session_args: Any) -> aiohttp.ClientSession:
-    """A ClientSession whose requests to the paths in `params` carry those query parameters.
-
-    check_session({"/users/4": {"delay": "0.3"}}) fixes the latency of GET /users/4 however the
-    learner writes the request (session.get, session.request("GET", ...), a URL or params=...).
-    A parameter the request already carries is left as it is (reference fetches ask for delay=0).
-    The journal shows the parameters, so a hint can always say what was asked of the server.
-    """
-    table = {path: dict(p) for path, p in (params or {}).items()}
-
-    async def add_params(request: aiohttp.ClientRequest, handler: Any) -> aiohttp.ClientResponse:
-        if on_request is not None:
-            on_request(request)
-        extra = {k: v for k, v in table.get(request.url.path, {}).items() if k not in request.url.query}
-        if extra:
-            request.url = request.url.update_query(extra)
-        return await handler(request)
-
-    return aiohttp.ClientSession(middlewares=(add_params,), **session_args)
-
-
-async def reference_json(session: aiohttp.ClientSession, url: str) -> Any:
-    """The JSON body the checks' server gives for url, fetched at once (delay=0), to compare answers with."""
-    async with session.get(URL(url).update_query(delay="0")) as response:
-        response.raise_for_status()
-        return await response.json()
-
-
-# ---- verdicts ---------------------------------------------------------------------------------
-
-class CheckFailed(AssertionError):
-    """The exercise ran, but not the way it should: the message says what to change."""
-
-    icon = "❌"
-
-    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
-        return [f"{self.icon} {type(self).__name__}: {self}"]
-
-
-class NotSolvedYet(CheckFailed):
-    """The exercise still holds `raise NotImplementedError`."""
-
-    icon = "✏️"
-
-
-def passed(message: str) -> None:
-    print(f"✅ {message}")
-
-
-def name_of(fn: Any) -> str:
-    return getattr(fn, "__name__", None) or repr(fn)
-
-
-def require_async(fn: Any) -> None:
-    """The learner's function must be a coroutine function: say so before running anything."""
-    if not inspect.iscoroutinefunction(fn):
-        raise CheckFailed(f"{name_of(fn)} should be defined with `async def`, so that it can await requests.")
-
-
-def short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def describe(error: BaseException | None) -> str:
-    """`ValueError: the message` (or just the type when the message is empty)."""
-    if error is None:
-        return "nothing"
-    text = str(error)
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-def leaves(error: BaseException | None) -> list[BaseException]:
-    """The exceptions inside an ExceptionGroup, flattened (or the error itself)."""
-    if isinstance(error, BaseExceptionGroup):
-        return [leaf for inner in error.exceptions for leaf in leaves(inner)]
-    return [] if error is None else [error]
 
 
 def _end(entry: Entry) -> float:
     return entry["end"] if entry["end"] is not None else float("inf")
 
 
-def peak_in_flight(entries: Iterable[Entry], tolerance: float = OVERLAP_TOLERANCE) -> int:
-    """The most requests in flight together, not counting overlaps of at most `tolerance` seconds."""
-    return max_in_flight(entries, tolerance)
+# ---- whose work is it -------------------------------------------------------------------------
+
+class _Owner:
+    """The marker of one observation: set in the learner's task's context, inherited by all it starts."""
+
+    def __init__(self) -> None:
+        self.created: list[asyncio.Task[Any]] = []  # 3.11 only: tasks the factory saw created under the marker
 
 
-def all_together(entries: list[Entry], tolerance: float = OVERLAP_TOLERANCE) -> bool:
-    """True if every request was in flight at one common moment, for more than `tolerance`."""
-    return bool(entries) and max(e["start"] for e in entries) + tolerance < min(_end(e) for e in entries)
+_OWNER: contextvars.ContextVar[_Owner | None] = contextvars.ContextVar("lab_checks_owner", default=None)
+_HAS_GET_CONTEXT = hasattr(asyncio.Task, "get_context")  # 3.12+
 
 
-# ---- observing a learner's function -----------------------------------------------------------
+def owned_by(task: asyncio.Task[Any], owner: _Owner) -> bool:
+    """True if `task` was started by the observed function, directly or through tasks it started."""
+    if _HAS_GET_CONTEXT:
+        return task.get_context().get(_OWNER) is owner  # type: ignore[attr-defined]
+    return task in owner.created
+
+
+@contextlib.contextmanager
+def _noting_tasks(loop: asyncio.AbstractEventLoop, owner: _Owner) -> Iterator[None]:
+    """Python 3.11 (no Task.get_context): a task factory that notes the tasks created under the marker,
+    wrapping whatever factory the loop had; set back on every way out."""
+    if _HAS_GET_CONTEXT:
+        yield
+        return
+    inner = loop.get_task_factory()
+    active = True
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        context = kwargs.get("context")
+        mine = active and (context.get(_OWNER) if context is not None else _OWNER.get()) is owner
+        task = inner(loop, coro, **kwargs) if inner is not None else asyncio.Task(coro, loop=loop, **kwargs)
+        if mine and isinstance(task, asyncio.Task):
+            owner.created.append(task)
+        return task
+
+    loop.set_task_factory(factory)
+    try:
+        yield
+    finally:
+        active = False
+        if loop.get_task_factory() is factory:
+            loop.set_task_factory(inner)
+
+
+# ---- the evidence -----------------------------------------------------------------------------
 
 @dataclass
 class Observation:
@@ -188,11 +118,13 @@ class Observation:
 
     @property
     def max_in_flight(self) -> int:
-        return peak_in_flight(self.entries)
+        """The most requests in flight together (overlaps within lab.journal.OVERLAP_TOLERANCE do not count)."""
+        return max_in_flight(self.entries)
 
     @property
     def all_overlapped(self) -> bool:
-        return all_together(self.entries)
+        """Every request in flight at one common moment (the same rule as lab.all_overlapped)."""
+        return all_overlapped(self.entries)
 
     @property
     def paths(self) -> list[str]:
@@ -210,9 +142,9 @@ class Observation:
             raise CheckFailed(f"{self.name} kept running after it was cancelled: never catch CancelledError "
                               "without raising it again.")
         if self.blocked:
-            raise CheckFailed(f"a blocking call held the event loop for at least {self.blocked:.2f} s while {self.name} ran, "
-                              "so nothing else could run meanwhile: use `await asyncio.sleep(...)`, never "
-                              "`time.sleep(...)`, and await every slow call.")
+            raise CheckFailed(f"a blocking call held the event loop for at least {self.blocked:.2f} s while "
+                              f"{self.name} ran, so nothing else could run meanwhile: use "
+                              "`await asyncio.sleep(...)`, never `time.sleep(...)`, and await every slow call.")
         if self.stuck:
             raise CheckFailed(f"{self.name} was still waiting after {self.deadline:g} s, when the check gave up on it. "
                               f"{stuck_fix}".strip())
@@ -235,6 +167,11 @@ class Observation:
         raise CheckFailed(f"{self.name} {ended} while work it started was still running ({'; '.join(what)}): {fix}")
 
 
+# ---- the loop's view --------------------------------------------------------------------------
+
+_real_sleep = time.sleep
+
+
 class _LoopWatch:
     """Tells a blocked event loop from a busy machine.
 
@@ -243,14 +180,19 @@ class _LoopWatch:
     only the event loop's thread: the thread goes on waking on time, so a late heartbeat with an
     on-time thread is a blocked loop. When the whole process waited for a CPU (a loaded machine),
     the thread was late too, and the heartbeat's lateness is not held against the learner.
+    `time.sleep` called by the learner's function (in its context, on the loop's thread) is added up
+    exactly; a late heartbeat explained by a time.sleep of other code (the learner's background work)
+    is not held against the function.
     """
 
     TICK = 0.005
 
-    def __init__(self) -> None:
+    def __init__(self, owner: _Owner) -> None:
+        self.owner = owner
         self.gaps: list[tuple[float, float]] = []  # (asked, woke) of each late heartbeat
         self.ticks: list[float] = []
-        self.slept = 0.0  # seconds of time.sleep called on the event loop's thread
+        self.slept = 0.0  # seconds of time.sleep called by the observed function on the event loop's thread
+        self.others: list[tuple[float, float]] = []  # (from, to) of time.sleep calls by other code on that thread
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="check loop watch", daemon=True)
         self._loop_thread = threading.get_ident()
@@ -260,15 +202,30 @@ class _LoopWatch:
             self.ticks.append(time.monotonic())
             _real_sleep(self.TICK)
 
-    def _sleep(self, seconds: float) -> None:
-        """time.sleep while the learner's function runs: the same, but a call on the loop's thread is counted."""
+    def _sleep(self, seconds: Any) -> None:
+        """time.sleep during an observation: the same for every caller; a call on the loop's thread is noted."""
         if threading.get_ident() == self._loop_thread:
-            self.slept += max(0.0, float(seconds))
+            if _OWNER.get() is self.owner:
+                self.slept += max(0.0, float(seconds))
+            else:
+                now = time.monotonic()
+                self.others.append((now, now + max(0.0, float(seconds))))
         _real_sleep(seconds)
+
+    @contextlib.contextmanager
+    def sleeps_noted(self) -> Iterator[None]:
+        """Swap time.sleep for _sleep for the block only, and put back what was there on every way out
+        (unless someone swapped it again meanwhile, whose swap is theirs to undo)."""
+        previous = time.sleep
+        time.sleep = self._sleep
+        try:
+            yield
+        finally:
+            if time.sleep == self._sleep:
+                time.sleep = previous
 
     async def beat(self) -> None:
         self._thread.start()
-        time.sleep = self._sleep
         try:
             while True:
                 asked = time.monotonic()
@@ -277,15 +234,18 @@ class _LoopWatch:
                 if woke - asked - HEARTBEAT >= BLOCKED_LOOP:
                     self.gaps.append((asked, woke))
         finally:
-            time.sleep = _real_sleep
             self._stop.set()
 
     def blocked(self) -> float:
         """The longest the loop was held while the thread beside it kept waking on time, in seconds
-        (or the time.sleep calls on the loop's thread, added up, if that is longer)."""
+        (or the time.sleep calls of the observed function, added up, if that is longer)."""
+        self._stop.set()
         self._thread.join(timeout=1)
         longest = self.slept if self.slept >= BLOCKING_SLEEP else 0.0
         for asked, woke in self.gaps:
+            if any(asked <= start and end - start >= (woke - asked) / 2 for start, end in self.others
+                   if start < woke):
+                continue  # another caller's time.sleep held the loop: not the observed function's doing
             inside = [asked, *(t for t in self.ticks if asked < t < woke), woke]
             if max(b - a for a, b in zip(inside, inside[1:])) < BLOCKED_LOOP / 2:
                 longest = max(longest, woke - asked - HEARTBEAT)
@@ -303,6 +263,15 @@ async def _until_the_server_has_a_request(api: fakeapi.FakeAPI, mark: int, task:
         await asyncio.sleep(0.01)
 
 
+async def _settle(api: fakeapi.FakeAPI, seconds: float) -> None:
+    try:
+        await api.wait_idle(seconds)
+    except TimeoutError:  # a request still running (from before, or left behind): the id filter sorts it out
+        pass
+
+
+# ---- observe ----------------------------------------------------------------------------------
+
 async def observe(fn: Callable[..., Awaitable[Any]], *args: Any, settle: float = 1.0,
                   deadline: float = DEADLINE, cancel_after_request: float | None = None,
                   api: fakeapi.FakeAPI | None = None) -> Observation:
@@ -312,55 +281,64 @@ async def observe(fn: Callable[..., Awaitable[Any]], *args: Any, settle: float =
       and the observation says `stuck` (a check turns that into a hint, never a raw TimeoutError).
     - `cancel_after_request=s`: cancel it from outside s seconds after the server saw its first request.
     - A heartbeat measures how long a blocking call held the event loop (`blocked`).
-    - Tasks it left running are found while the caller's session is still open (so an orphan is seen,
-      not killed by the session closing), and requests left running are read from the journal after
-      up to `settle` seconds; then the tasks are cancelled, so nothing keeps working behind the learner.
+    - Only tasks the function started (directly or through its tasks) count as its leftovers; they are
+      found while the caller's session is still open (so an orphan is seen, not killed by the session
+      closing), and requests left running are read from the journal after up to `settle` seconds; then
+      those tasks are cancelled, so nothing keeps working behind the learner. Other tasks on the loop
+      (the learner's own background work) are neither counted nor touched.
     """
-    name = name_of(fn)
+    name = function_name(fn)
     require_async(fn)
     api = api or check_server()
-    try:
-        await api.wait_idle(settle)
-    except TimeoutError:  # a request still running from before: the id filter below leaves it out
-        pass
+    await _settle(api, settle)
     api.reset()
-    tasks_before = asyncio.all_tasks()
-    watch = _LoopWatch()
+    owner = _Owner()
+    watch = _LoopWatch(owner)
     heartbeat = asyncio.create_task(watch.beat())
     await asyncio.sleep(0)  # let the heartbeat take its first reading
     at_return: dict[str, Any] = {}
 
+    def unfinished_of_the_function() -> list[asyncio.Task[Any]]:
+        here = asyncio.current_task()
+        return [t for t in asyncio.all_tasks() if t is not here and not t.done() and owned_by(t, owner)]
+
     async def run() -> Any:
+        _OWNER.set(owner)  # this task's own context: inherited by everything the function starts
         try:
             return await fn(*args)
         finally:  # the moment it returns (or raises): what it started and has not finished yet
             at_return["time"] = time.monotonic()
-            at_return["tasks"] = [t for t in asyncio.all_tasks() - tasks_before - {asyncio.current_task(), heartbeat}
-                                  if not t.done() and not is_kernel_task(t)]
+            at_return["tasks"] = unfinished_of_the_function()
             at_return["cancelled"] = sum(1 for t in at_return["tasks"] if t.cancelling())
 
+    loop = asyncio.get_running_loop()
     mark = api.journal_seq()  # the learner's requests are the entries started after this change
-    started_at = time.monotonic()
-    task = asyncio.create_task(run(), name=f"check: {name}")
-    result, error, stuck, cancelled_by_check, ignored = None, None, False, False, False
-    try:
-        if cancel_after_request is not None:
-            await _until_the_server_has_a_request(api, mark, task, deadline)
-            await asyncio.wait({task}, timeout=cancel_after_request)
-            if not task.done():
+    error: BaseException | None = None
+    result, stuck, cancelled_by_check, ignored = None, False, False, False
+    with watch.sleeps_noted(), _noting_tasks(loop, owner):
+        started_at = time.monotonic()
+        task = asyncio.create_task(run(), name=f"check: {name}", context=contextvars.copy_context())
+        try:
+            if cancel_after_request is not None:
+                await _until_the_server_has_a_request(api, mark, task, deadline)
+                await asyncio.wait({task}, timeout=cancel_after_request)
+                if not task.done():
+                    task.cancel()
+                    cancelled_by_check = True
+            done, _ = await asyncio.wait({task}, timeout=deadline)
+            if not done:
+                stuck = cancelled_by_check = True
                 task.cancel()
-                cancelled_by_check = True
-        done, _ = await asyncio.wait({task}, timeout=deadline)
-        if not done:
-            stuck = cancelled_by_check = True
+                await asyncio.wait({task}, timeout=GRACE)
+        except BaseException:  # the check itself was interrupted: take the learner's work down with it
             task.cancel()
-            await asyncio.wait({task}, timeout=GRACE)
-    except BaseException:  # the check itself was interrupted: take the learner's task down with it
-        task.cancel()
-        heartbeat.cancel()
-        raise
-    heartbeat.cancel()
-    await asyncio.gather(heartbeat, return_exceptions=True)
+            heartbeat.cancel()
+            for orphan in at_return.get("tasks", []):
+                orphan.cancel()
+            raise
+        finally:
+            heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
     cancelled = False
     if not task.done():
         ignored = True
@@ -380,10 +358,7 @@ async def observe(fn: Callable[..., Awaitable[Any]], *args: Any, settle: float =
         result = task.result()
     returned_at = at_return.get("time", time.monotonic())
     leftover = at_return.get("tasks", [])
-    try:
-        await api.wait_idle(settle)
-    except TimeoutError:
-        pass
+    await _settle(api, settle)
     entries = [e for e in api.journal(since=mark) if e["id"] > mark]
     orphans = [t for t in leftover if not t.done()]
     for orphan in orphans:
