@@ -1,5 +1,5 @@
 # Two commands for a fresh machine with python3 (3.11+) and make:
-#   make lab    set up .venv from the lock and open JupyterLab on notebooks/
+#   make lab    set up .venv from the lock and open JupyterLab on the learner's own copies (my-lab/)
 #   make test   set up .venv, run every test (fakeapi, lab helpers, every notebook under nbval), then
 #               the notebooks, version claims and exercise checks again on each other Python of PYTHONS
 # Without make (Windows): python tools/lab_env.py, then .venv\Scripts\jupyter lab (see README.md).
@@ -13,7 +13,7 @@ NPM_INSTALLED := tests/hub/node_modules/.installed
 # One lock for every supported Python and OS (environment markers where they differ).
 LOCK_FLAGS := --quiet --universal --python-version 3.11 --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: lab test test-offline notebooks workshop bench bench-hub lock venv venv-dev clean
+.PHONY: lab reset test test-offline notebooks workshop bench bench-hub lock venv venv-dev clean
 
 # tools/lab_env.py does nothing when the venv's stamp matches the lock and pyproject.toml.
 venv:
@@ -27,9 +27,17 @@ $(NPM_INSTALLED): tests/hub/package-lock.json
 	@if command -v npm >/dev/null; then npm ci --prefix tests/hub --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the JupyterHub test will be skipped (apt-get install nodejs npm)"; fi
 
-# LAB_ARGS: more options for jupyter lab, e.g. LAB_ARGS="--port 8890 --no-browser".
+# JupyterLab at the top of the checkout, opening the learner's own copy of lesson 00 in my-lab/ (created
+# and kept up to date by the lab's server: lab_setup/server.py). LAB_ARGS: more options for jupyter lab,
+# e.g. LAB_ARGS="--port 8890 --no-browser".
 lab: venv
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/my-lab/00_start_here.ipynb \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+
+# A fresh copy of one lesson in my-lab/ (LESSON=03); the learner's previous copy goes to my-lab/.backup/.
+reset: venv
+	@test -n "$(LESSON)" || { echo "make reset LESSON=03: which lesson to replace with a fresh copy"; exit 2; }
+	$(PY) tools/workshop.py --reset $(LESSON)
 
 # The matrix runs even when the main run failed, so one run tells what fails on which Python.
 test: venv-dev $(NPM_INSTALLED)
@@ -48,7 +56,8 @@ test-offline: venv-dev $(NPM_INSTALLED)
 notebooks: venv
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
 
-# Learner copies for a workshop: solutions stubbed, outputs cleared (OUT=folder, default workshop/).
+# Learner copies to hand out (OUT=folder, default workshop/): solutions stubbed, outputs cleared. Run again,
+# it adds new lessons and never overwrites a copy someone changed. (Learners get my-lab/ from make lab.)
 OUT ?= workshop
 workshop: venv
 	$(PY) tools/workshop.py $(OUT)
