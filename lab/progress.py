@@ -1,7 +1,7 @@
 """Your progress: each exercise whose check you passed, remembered in your own folder, and a map of it.
 
     lab.progress.record_pass("lab.exercises.basic_gather.check_dashboard")   # the checks call this
-    lab.progress.show()                                                        # every lesson, its exercises, done or not
+    lab.progress.show()          # every lesson, its exercises, done or not
 
 Kept in `my-lab/.progress.json`, beside your copies of the lessons: nothing is sent anywhere, and
 nothing is written when the lesson is not one of your copies (the reference lessons in notebooks/).
@@ -87,7 +87,8 @@ def exercises(reference: Path) -> list[Exercise]:
         for source in code:
             if BEGIN in source:
                 module = (_MODULE.findall(source) or modules or [""])[0]
-                found += [Exercise(relative.as_posix(), module, check) for check in dict.fromkeys(_CHECK.findall(source))]
+                checks = dict.fromkeys(_CHECK.findall(source))
+                found += [Exercise(relative.as_posix(), module, check) for check in checks]
     return found
 
 
