@@ -107,9 +107,9 @@ def test_a_learner_copy_runs_up_to_its_first_exercise_which_names_what_to_write(
 def test_sync_never_overwrites_a_changed_copy_and_adds_new_lessons(tmp_path: Path) -> None:
     reference = tmp_path / "notebooks"
     (reference / "scripts").mkdir(parents=True)
-    lesson: dict[str, Any] = {"cells": [{"cell_type": "code", "source": "x = 1\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION",
-                         "outputs": [{"output_type": "stream"}], "execution_count": 3, "metadata": {}}],
-              "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    cell = {"cell_type": "code", "source": "x = 1\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION",
+            "outputs": [{"output_type": "stream"}], "execution_count": 3, "metadata": {}}
+    lesson: dict[str, Any] = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     (reference / "01_a.ipynb").write_text(json.dumps(lesson))
     (reference / "02_b.ipynb").write_text(json.dumps(lesson))
     (reference / "scripts" / "s.py").write_text("print(1)\n")
