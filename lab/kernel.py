@@ -161,9 +161,7 @@ def waiting_on(task: asyncio.Task[Any]) -> str:
     while awaited is not None and getattr(awaited, "cr_code", None) is not None:
         frame = awaited.cr_frame
         stack.append(_frame_text(awaited.cr_code, frame.f_lineno if frame is not None else None))
-        awaited = awaited.cr_await
-    if awaited is not None:
-        stack.append(f"a {type(awaited).__name__.lstrip('_')}")
+        awaited = awaited.cr_await  # below the last coroutine: a Future (as 3.14's graph, not shown)
     stack.reverse()
     return ("waits in " + " ← ".join(stack or ["(nothing yet: it has not started)"])
             + f"; who awaits it: Python {sys.version_info[0]}.{sys.version_info[1]} cannot tell "
