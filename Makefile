@@ -1,5 +1,5 @@
 # Two commands for a fresh machine with python3 (3.11+) and make:
-#   make lab         set up .venv from the lock and open JupyterLab on notebooks/
+#   make lab         set up .venv from the lock and open JupyterLab on the learner's own copies (my-lab/)
 #   make test        set up .venv, run every test (fakeapi, lab helpers, every notebook under strict nbval and
 #                    again in the same kernel, browser, hub), ruff and mypy, then the notebooks, version claims
 #                    and exercise checks again on each other Python of PYTHONS
@@ -19,7 +19,7 @@ NPM_INSTALLED := tests/hub/node_modules/.installed
 # One lock for every supported Python and OS (environment markers where they differ).
 LOCK_FLAGS := --quiet --universal --python-version 3.11 --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: lab test test-fast lint test-offline notebooks normalise workshop bench bench-hub lock venv venv-dev clean
+.PHONY: lab reset test test-fast lint test-offline notebooks normalise workshop bench bench-hub lock venv venv-dev clean
 
 # tools/lab_env.py does nothing when the venv's stamp matches the lock and pyproject.toml.
 venv:
@@ -33,9 +33,17 @@ $(NPM_INSTALLED): tests/hub/package-lock.json
 	@if command -v npm >/dev/null; then npm ci --prefix tests/hub --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the JupyterHub test will be skipped (apt-get install nodejs npm)"; fi
 
-# LAB_ARGS: more options for jupyter lab, e.g. LAB_ARGS="--port 8890 --no-browser".
+# JupyterLab at the top of the checkout, opening the learner's own copy of lesson 00 in my-lab/ (created
+# and kept up to date by the lab's server: lab_setup/server.py). LAB_ARGS: more options for jupyter lab,
+# e.g. LAB_ARGS="--port 8890 --no-browser".
 lab: venv
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/my-lab/00_start_here.ipynb \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+
+# A fresh copy of one lesson in my-lab/ (LESSON=03); the learner's previous copy goes to my-lab/.backup/.
+reset: venv
+	@test -n "$(LESSON)" || { echo "make reset LESSON=03: which lesson to replace with a fresh copy"; exit 2; }
+	$(PY) tools/workshop.py --reset $(LESSON)
 
 # ruff and mypy as a make step, not a test: they check the tree once (not once per Python of the matrix)
 # and print their own reports. Configured in pyproject.toml; pinned in requirements-dev.txt.
@@ -80,7 +88,8 @@ notebooks:
 normalise: venv-dev
 	$(PY) tools/normalise_notebooks.py
 
-# Learner copies for a workshop: solutions stubbed, outputs cleared (OUT=folder, default workshop/).
+# Learner copies to hand out (OUT=folder, default workshop/): solutions stubbed, outputs cleared. Run again,
+# it adds new lessons and never overwrites a copy someone changed. (Learners get my-lab/ from make lab.)
 OUT ?= workshop
 workshop: venv
 	$(PY) tools/workshop.py $(OUT)

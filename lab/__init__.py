@@ -6,7 +6,7 @@ Nothing here hides a concept a lesson teaches: requests are always written out i
 from .checks import CheckFailed, NotSolvedYet, Observation, observe, passed
 from .compare import BatchRun, comparison_table, markdown_table, measure_batch
 from .journal import all_overlapped, label, max_in_flight, outcomes, overlapped, show_journal
-from .kernel import install_stop_wakeup, notebook_session, still_running, stop_everything
+from .kernel import notebook_session, still_running, stop_everything
 from .logs import Stopwatch, timed_logger
 from .showing import asyncio_debug, show_warnings
 from .timeline import in_flight_chart, timeline
@@ -17,4 +17,5 @@ __all__ = ["CheckFailed", "NotSolvedYet", "Observation", "all_overlapped", "in_f
 __all__ += ["BatchRun", "Stopwatch", "comparison_table", "markdown_table", "measure_batch", "timed_logger"]  # 05, 06
 __all__ += ["asyncio_debug", "show_warnings"]  # lesson 01
 
-install_stop_wakeup()  # in a Jupyter kernel: Stop reaches a cell while it awaits (see lab/kernel.py)
+# Importing lab changes nothing in the kernel: the Stop wake-up and the display of summarised figures
+# are the kernel's own set-up (lab_setup, configured in the environment by tools/lab_env.py).

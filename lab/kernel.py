@@ -13,7 +13,9 @@ through the loop (`loop.add_signal_handler`) makes asyncio install its self-pipe
 wake-up fd (`signal.set_wakeup_fd`): from then on every signal, SIGINT included, writes a byte there,
 the selector returns and the scheduled cancel runs at once. `install_stop_wakeup()` registers a
 no-op handler for SIGWINCH (ignored by default, and a kernel has no terminal), which changes
-nothing else. `import lab` calls it.
+nothing else. The lab's kernel installs it before every cell (`lab_setup`, an IPython extension
+that tools/lab_env.py configures inside the environment), so Stop works in any notebook of that
+kernel, one that never imports `lab` included; `import lab` itself changes nothing.
 
 Where it does nothing: outside a running kernel, off the main thread, and where the loop has no
 `add_signal_handler` (Windows). On Windows the default ProactorEventLoop already sets its own
@@ -25,50 +27,26 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
-import threading
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
-__all__ = ["StillRunning", "install_stop_wakeup", "notebook_session", "still_running", "stop_everything"]
+import lab_setup
 
-_WAKE_SIGNAL = getattr(signal, "SIGWINCH", None)
-_woken_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
-
-
-def _in_kernel() -> bool:
-    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
+__all__ = ["StillRunning", "install_stop_wakeup", "notebook_session", "still_running", "stop_everything",
+           "waiting_on"]
 
 def install_stop_wakeup() -> bool:
     """Make Stop (a kernel interrupt) reach a cell while it awaits. True if the wake-up is in place.
 
+    The lab's kernel does this itself before every cell (the `lab_setup` IPython extension that
+    tools/lab_env.py configures in the environment); call it only in a kernel set up otherwise.
     Idempotent. A no-op (False) outside a Jupyter kernel, off the main thread, with no running
     loop, or where the loop cannot add signal handlers (Windows).
     """
-    if _WAKE_SIGNAL is None or threading.current_thread() is not threading.main_thread() or not _in_kernel():
-        return False
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    if loop in _woken_loops:
-        return True
-    try:
-        loop.add_signal_handler(_WAKE_SIGNAL, _nothing)
-    except (NotImplementedError, RuntimeError, ValueError):
-        return False
-    _woken_loops.add(loop)
-    return True
-
-
-def _nothing() -> None:
-    """The SIGWINCH handler: nothing to do; registering it is what installs the wake-up fd."""
+    return lab_setup.install_stop_wakeup()
 
 
 # ---- the notebook's session -----------------------------------------------------------------------
@@ -108,7 +86,7 @@ def is_kernel_task(task: asyncio.Task[Any]) -> bool:
     coro = task.get_coro()
     code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
     filename = getattr(code, "co_filename", "")
-    dirs = tuple(os.path.dirname(module.__file__) + os.sep for name in _KERNEL_PACKAGES
+    dirs = tuple(os.path.dirname(str(module.__file__)) + os.sep for name in _KERNEL_PACKAGES
                  if (module := sys.modules.get(name)) is not None and getattr(module, "__file__", None))
     return bool(dirs) and filename.startswith(dirs)
 
@@ -144,12 +122,62 @@ def _server() -> Any:
     return fakeapi.current()
 
 
+def _frame_text(code: Any, line: int | None) -> str:
+    """'fetch() line 3' for the learner's code; 'asyncio.sleep()' for a library's (its lines mean nothing to them)."""
+    name = f"{getattr(code, 'co_qualname', code.co_name)}()"
+    filename = code.co_filename
+    library = next((module for module in ("asyncio", "aiohttp", "httpx", "anyio", "fakeapi", "lab")
+                    if f"{os.sep}{module}{os.sep}" in filename), None)
+    return f"{library}: {name}" if library else (f"{name} line {line}" if line else name)
+
+
+def _who_awaits(graph: Any) -> str:
+    waiters = []
+    for waiter in graph.awaited_by:
+        future = waiter.future
+        if isinstance(future, asyncio.Task):
+            waiters.append(f"task {future.get_name()} ({_describe(future)})")
+        else:
+            waiters.append(type(future).__name__.lstrip("_"))
+    return "awaited by " + ", ".join(waiters) if waiters else "no task awaits it"
+
+
+def waiting_on(task: asyncio.Task[Any]) -> str:
+    """Where a task is suspended, innermost first, and (Python 3.14+) what awaits it.
+
+    On 3.14+ from asyncio.capture_call_graph, which also knows which tasks (or gathers) await this
+    one; on 3.11-3.13 from the chain of coroutines the task is awaiting (`cr_await`), which gives the
+    same stack but cannot say who awaits the task.
+    """
+    capture = getattr(asyncio, "capture_call_graph", None)
+    if capture is not None:
+        graph = capture(task)
+        if graph is None:
+            return "not waiting (it has finished)"
+        stack = [_frame_text(entry.frame.f_code, entry.frame.f_lineno) for entry in graph.call_stack]
+        return "waits in " + " ← ".join(stack or ["(nothing yet: it has not started)"]) + "; " + _who_awaits(graph)
+    stack = []
+    awaited: Any = task.get_coro()
+    while awaited is not None and getattr(awaited, "cr_code", None) is not None:
+        frame = awaited.cr_frame
+        stack.append(_frame_text(awaited.cr_code, frame.f_lineno if frame is not None else None))
+        awaited = awaited.cr_await  # below the last coroutine: a Future (as 3.14's graph, not shown)
+    stack.reverse()
+    return ("waits in " + " ← ".join(stack or ["(nothing yet: it has not started)"])
+            + f"; who awaits it: Python {sys.version_info[0]}.{sys.version_info[1]} cannot tell "
+            "(asyncio.capture_call_graph, Python 3.14+, can)")
+
+
 @dataclass
 class StillRunning:
-    """What is running on the kernel's loop besides the cell: your tasks, and the server's requests."""
+    """What is running on the kernel's loop besides the cell: your tasks, and the server's requests.
+
+    Shown as one line; with `waits` set, then a line per task saying what it is waiting on (waiting_on).
+    """
 
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     requests_in_flight: int = 0
+    waits: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.tasks or self.requests_in_flight)
@@ -157,17 +185,25 @@ class StillRunning:
     def __str__(self) -> str:
         if not self:
             return "nothing is running"
-        return (f"{_plural(len(self.tasks), 'task')} running" + (f": {_count(self.tasks)}" if self.tasks else "")
+        line = (f"{_plural(len(self.tasks), 'task')} running" + (f": {_count(self.tasks)}" if self.tasks else "")
                 + f"; {_plural(self.requests_in_flight, 'request')} in flight on the server")
+        if not self.waits:
+            return line
+        return "\n".join([line] + [f"- {task.get_name()} {_describe(task)}: {waiting_on(task)}"
+                                   for task in self.tasks if not task.done()])
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
 
 
-def still_running() -> StillRunning:
-    """Tasks you left running (a gather's siblings, a create_task never awaited) and requests in flight."""
+def still_running(waits: bool = False) -> StillRunning:
+    """Tasks you left running (a gather's siblings, a create_task never awaited) and requests in flight.
+
+    `lab.still_running(waits=True)` adds a line per task: where it is suspended and, on Python 3.14+,
+    which task awaits it (or that none does: a task left behind).
+    """
     api = _server()
-    return StillRunning(_your_tasks(), api.stats()["in_flight"] if api is not None else 0)
+    return StillRunning(_your_tasks(), api.stats()["in_flight"] if api is not None else 0, waits)
 
 
 async def stop_everything(timeout: float = 5.0) -> StillRunning:
@@ -191,4 +227,4 @@ async def stop_everything(timeout: float = 5.0) -> StillRunning:
     if api is not None:
         await api.wait_idle(timeout)
     print("cancelled:", _count(tasks) if tasks else "nothing")
-    return still_running()
+    return StillRunning(_your_tasks(), api.stats()["in_flight"] if api is not None else 0)

@@ -8,8 +8,8 @@ screen-reader users and for anyone reading the notebook as text.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
+from typing import Any
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -85,7 +85,7 @@ def timeline(entries: list[Entry], title: str = "", marks: dict[str, float] | No
     """
     # at least 1.6 in: a shorter figure has no room for title, axis and labels (tight_layout would warn)
     fig = Figure(figsize=(width, height or max(1.6, 0.6 + 0.32 * len(entries))))
-    fig.lab_summary = timeline_summary(entries, marks)
+    fig.lab_summary = timeline_summary(entries, marks)  # type: ignore[attr-defined]
     ax = fig.add_subplot()
     if not entries:
         ax.set_title(title + " (no requests)")
@@ -127,7 +127,7 @@ def in_flight_chart(runs: dict[str, list[Entry]], title: str = "", lines: dict[s
     The figure's `lab_summary` is the one-line text shown under it in Jupyter (see in_flight_summary).
     """
     fig = Figure(figsize=(width, 3.2))
-    fig.lab_summary = in_flight_summary(runs, lines)
+    fig.lab_summary = in_flight_summary(runs, lines)  # type: ignore[attr-defined]
     ax = fig.add_subplot()
     for index, (name, entries) in enumerate(runs.items()):
         if not entries:
@@ -153,35 +153,22 @@ def in_flight_chart(runs: dict[str, list[Entry]], title: str = "", lines: dict[s
     return fig
 
 
-def _draw_figures_in_jupyter() -> None:
-    """Let Jupyter show these Figures as PNG images without pyplot (so each one displays once).
+def show_figures_in_jupyter(shell: Any = None) -> None:
+    """Show timeline() and in_flight_chart() figures in this IPython shell as their image, then their
+    one-line summary as text (the image's own text form is the summary too, for text-only front ends).
 
-    Without pyplot no inline backend is set up, and a Figure shows only its text, "<Figure size ...>".
-    A figure from timeline() or in_flight_chart() is shown as its image, then its one-line summary as
-    text under it (the image's own text form is the summary too, for text-only front ends).
+    The lab's kernel does this when it starts (lab_setup, configured by tools/lab_env.py); call it
+    in a kernel set up otherwise. It applies only to figures that carry a summary (`lab_summary`):
+    any other Figure is shown as IPython would show it anyway. Importing lab.timeline changes nothing.
     """
-    try:
-        from IPython import get_ipython
-        from IPython.core.pylabtools import print_figure
-        from IPython.display import display
-    except ImportError:
-        return
-    shell = get_ipython()
+    import lab_setup
+
     if shell is None:
-        return
+        from IPython import get_ipython
 
-    def show(fig: Figure) -> bool:
-        summary = getattr(fig, "lab_summary", None)
-        png = print_figure(fig, "png", bbox_inches="tight") if summary else None
-        if png is None:  # not one of ours, or nothing drawn: the usual image/png formatter below
-            return False
-        display({"image/png": base64.b64encode(png).decode("ascii"), "text/plain": summary}, raw=True)
-        display({"text/plain": summary}, raw=True)
-        return True
-
-    shell.display_formatter.ipython_display_formatter.for_type(Figure, show)
-    shell.display_formatter.formatters["image/png"].for_type(
-        Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight"))
+        shell = get_ipython()
+    if shell is not None:
+        lab_setup.show_figures(shell)
 
 
-_draw_figures_in_jupyter()
+_draw_figures_in_jupyter = show_figures_in_jupyter  # the name tests/test_lab_helpers.py calls

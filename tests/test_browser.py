@@ -283,3 +283,63 @@ def test_stop_ends_a_cell_awaiting_hanging_requests(browser: Any, jupyterlab: tu
     finally:
         screenshot(page, "stop_a_hanging_cell")
         page.close()
+
+
+@pytest.fixture(scope="module")
+def make_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """`make lab` on a fresh copy of the checkout, with only the settings the lab ships (none of this test's)."""
+    from localhost import MakeLab, checkout_copy
+
+    running = MakeLab(checkout_copy(ROOT, tmp_path_factory.mktemp("clone") / "asyncio-lab"), Path(sys.prefix))
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+NEW_NOTEBOOK = {**STOP_NOTEBOOK, "cells": [
+    {"cell_type": "code", "execution_count": None, "id": "setup", "metadata": {}, "outputs": [], "source": [
+        "import asyncio\n", "import aiohttp\n", "import fakeapi\n\n", "api = fakeapi.start()"]},
+    {"cell_type": "code", "execution_count": None, "id": "hang", "metadata": {}, "outputs": [], "source": [
+        "async with aiohttp.ClientSession() as session:\n",
+        "    try:\n",
+        "        await asyncio.gather(*(session.get(f\"{api.url}/users/{i}?fault=hang\") for i in (1, 2, 3)))\n",
+        "    finally:\n",
+        "        await api.wait_idle()\n",
+        "        print('journal:', sorted(e['outcome'] for e in api.journal()))"]},
+]}
+
+
+def test_stop_in_a_new_notebook_of_the_learners_lab_with_nothing_to_dismiss(browser: Any, make_lab: Any) -> None:
+    """make lab's JupyterLab, with its own settings: no dialog over the page; a new notebook in my-lab/
+    that never imports lab; Stop ends its cell awaiting three requests that never answer."""
+    notebook = "my-lab/stop_in_my_own_notebook.ipynb"
+    (make_lab.checkout / notebook).write_text(json.dumps(NEW_NOTEBOOK))
+    url = make_lab.url
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/workspaces/mine/tree/{notebook}?reset")
+    try:
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        assert wait_until(lambda: kernels_idle(url), 60, page), "the notebook's kernel did not start"
+        page.wait_for_timeout(3000)  # the news question, when asked, comes a moment after the page
+        screenshot(page, "learner_lab_first_start")
+        assert page.locator(".jp-Dialog, .jp-toast-message").count() == 0, "something asks the learner to dismiss it"
+        for _ in range(3):
+            menu(page, "Run", "Run All Cells")
+            if wait_until(lambda: prompts(page)[-1:] == ["[*]:"] and prompts(page)[0] not in ("[ ]:", "[*]:"),
+                          15, page):
+                break
+            page.keyboard.press("Escape")
+        else:
+            raise AssertionError(f"the hanging cell never started: prompts {prompts(page)}")
+        page.wait_for_timeout(1000)
+        assert prompts(page)[-1] == "[*]:" and not kernels_idle(url)
+        page.locator(".jp-NotebookPanel-toolbar [data-jp-item-name='interrupt']").first.click()
+        assert wait_until(lambda: kernels_idle(url), 10, page), "Stop did not end the cell"
+        assert wait_until(lambda: "journal:" in page.locator(".jp-CodeCell").last.inner_text(), 10, page)
+        shown = page.locator(".jp-CodeCell").last.locator(".jp-OutputArea").inner_text()
+        assert "journal: ['cancelled', 'cancelled', 'cancelled']" in shown, shown
+    finally:
+        screenshot(page, "stop_in_my_own_notebook")
+        page.close()

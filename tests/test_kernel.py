@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import re
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -186,3 +188,68 @@ def test_notebook_session_closes_the_previous_one_of_its_name() -> None:
         return closed
 
     assert asyncio.run(scenario()) == [True, False, True, True, False]
+
+
+def test_still_running_says_what_each_task_waits_on_with_what_this_python_can_tell() -> None:
+    async def leaf() -> None:
+        await asyncio.sleep(3600)
+
+    async def fetch() -> None:
+        await leaf()
+
+    async def scenario() -> tuple[str, str]:
+        left = asyncio.create_task(fetch(), name="left")        # nobody awaits it: left behind
+        awaited = asyncio.create_task(fetch(), name="awaited")
+
+        async def parent() -> None:
+            await awaited
+
+        waiter = asyncio.create_task(parent(), name="parent")
+        await asyncio.sleep(0.01)
+        texts = lab.kernel.waiting_on(left), lab.kernel.waiting_on(awaited)
+        for task in (left, awaited, waiter):
+            task.cancel()
+        await asyncio.gather(left, awaited, waiter, return_exceptions=True)
+        return texts
+
+    left, awaited = asyncio.run(scenario())
+    print(left, awaited, sep="\n")
+    for text in (left, awaited):  # the stack, innermost first, the learner's frames with their lines
+        assert re.match(r"waits in asyncio: sleep\(\) ← .*leaf\(\) line \d+ ← .*fetch\(\) line \d+; ", text), text
+    if sys.version_info >= (3, 14):  # asyncio.capture_call_graph knows who awaits a task
+        assert left.endswith("; no task awaits it")
+        assert re.search(r"; awaited by task parent \(.*parent\(\)\)$", awaited), awaited
+    else:
+        assert left.endswith("cannot tell (asyncio.capture_call_graph, Python 3.14+, can)")
+
+
+def test_still_running_with_waits_adds_a_line_per_task(kernel: Kernel) -> None:
+    kernel.ok(FETCH)
+    kernel.ok("left = [asyncio.ensure_future(fetch(i, 'fault=hang')) for i in (1, 2)]\n"
+              "while api.stats()['in_flight'] < 2:\n    await asyncio.sleep(0.01)")
+    lines = kernel.ok("print(lab.still_running(waits=True))").splitlines()
+    assert lines[0] == "2 tasks running: 2 × fetch(); 2 requests in flight on the server"
+    assert len(lines) == 3 and all(re.match(r"- Task-\d+ fetch\(\): waits in .* ← fetch\(\) line \d+; ", line)
+                                   for line in lines[1:]), lines
+    kernel.ok("await lab.stop_everything()")
+
+
+def test_importing_lab_installs_no_handler_and_no_display() -> None:
+    """The Stop wake-up and the figures' display belong to the kernel's set-up (lab_setup), not to `import lab`."""
+    code = ("import signal\nfrom IPython.core.interactiveshell import InteractiveShell\n"
+            "shell = InteractiveShell.instance()\nimport lab, lab.timeline\n"
+            "printers = shell.display_formatter.ipython_display_formatter\n"
+            "print(signal.getsignal(signal.SIGWINCH) == signal.SIG_DFL, signal.set_wakeup_fd(-1),\n"
+            "      sorted(map(str, printers.deferred_printers)), sorted(map(str, printers.type_printers)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split(maxsplit=2)[:2] == ["True", "-1"], done.stderr
+    assert "Figure" not in done.stdout, done.stdout
+
+
+def test_the_lab_kernel_loads_lab_setup_before_any_cell() -> None:
+    k = Kernel()
+    try:
+        loaded = k.ok("import sys\nprint('lab_setup' in get_ipython().extension_manager.loaded, 'lab' in sys.modules)")
+        assert loaded.split() == ["True", "False"]
+    finally:
+        k.stop()

@@ -4,12 +4,18 @@
     python tools/lab_env.py --dev               # ... plus what the tests need (requirements-dev.txt)
     python3.13 tools/lab_env.py --venv .venv-3.13 --dev
     python tools/lab_env.py --find 3.12         # print the path of a Python 3.12 found here, or fail
+    python tools/lab_env.py --configure-here    # only the lab's Jupyter settings, into this Python's env
 
 The Python that runs this script is the venv's Python. It needs nothing but the standard library:
 the venv gets pip, pip installs uv (pinned in requirements-uv.txt), and uv installs the lock, which
 is much faster than pip. A uv already here (LAB_UV, on PATH, or in another of the lab's venvs) is
 used instead. If uv cannot be installed (or LAB_INSTALLER=pip), pip installs the same lock.
 A venv whose stamp matches the lock is left alone, so running this twice costs nothing.
+
+Every environment it sets up also gets the lab's Jupyter settings (`configure`), inside the
+environment, never in the learner's home: the kernel loads the `lab_setup` IPython extension (Stop
+works in every notebook), the server uses `lab_setup.server.LabContentsManager` (the learner's own
+`my-lab/`, read-only reference lessons), and JupyterLab asks nothing on first start (no news popup).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import glob
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -50,16 +57,19 @@ def run(*command: str | Path) -> None:
 
 def find_python(version: str) -> str | None:
     """A Python `version` (like "3.12") on this machine: on PATH, via the Windows launcher, or under pyenv."""
-    candidates = [shutil.which(f"python{version}")]
+    candidates: list[str | None] = [shutil.which(f"python{version}")]
     if os.name == "nt" and shutil.which("py"):
         found = subprocess.run(["py", f"-{version}", "-c", "import sys; print(sys.executable)"],
                                capture_output=True, text=True)
         candidates.append(found.stdout.strip() if found.returncode == 0 else None)
     pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
     installed = glob.glob(os.path.join(pyenv_root, "versions", f"{version}.*", "bin", "python"))
-    candidates += sorted(installed, key=lambda path: [int(part) if part.isdigit() else 0
-                                                      for part in Path(path).parts[-3].split(".")],
-                         reverse=True)
+
+    def version_of(path: str) -> list[int]:
+        return [int(part) if part.isdigit() else 0 for part in Path(path).parts[-3].split(".")]
+
+    newest_first: list[str] = sorted(installed, key=version_of, reverse=True)
+    candidates.extend(newest_first)
     for candidate in filter(None, candidates):
         probe = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                                capture_output=True, text=True)
@@ -73,6 +83,8 @@ def stamp_of(what: str, installer: str) -> str:
     digest = hashlib.sha256(installer.encode())
     for path in (LAB_LOCK, DEV_LOCK, ROOT / "pyproject.toml"):
         digest.update(path.read_bytes())
+    for package in sorted(ROOT.glob("*/__init__.py")):  # a new top-level package needs the editable install again
+        digest.update(package.parent.name.encode())
     return f"{what} {installer} {sys.version.split()[0]} {digest.hexdigest()}"
 
 
@@ -138,12 +150,53 @@ def install(venv_dir: Path, dev: bool) -> None:
     stamp_file.write_text(stamp_of("dev" if dev else "lab", installer) + "\n")
 
 
+# The lab's Jupyter settings, written into an environment (its sys.prefix): file -> content.
+KERNEL_CONFIG = """\
+# Written by the asyncio lab's tools/lab_env.py: every IPython kernel of this environment loads the
+# lab's extension (lab_setup): Stop reaches a cell while it awaits, in any notebook, and figures with a
+# one-line summary show it under the image. Nothing outside this environment is changed.
+c.InteractiveShellApp.extensions.append("lab_setup")
+"""
+SERVER_CONFIG = {"ServerApp": {"contents_manager_class": "lab_setup.server.LabContentsManager"}}
+# JupyterLab's settings for everyone using this environment: nothing to dismiss on the first start.
+LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+
+
+def settings_files(prefix: Path) -> dict[Path, str]:
+    return {
+        prefix / "etc" / "ipython" / "ipython_kernel_config.py": KERNEL_CONFIG,
+        prefix / "etc" / "jupyter" / "jupyter_server_config.json": json.dumps(SERVER_CONFIG, indent=2) + "\n",
+        prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json":
+            json.dumps(LAB_OVERRIDES, indent=2) + "\n",
+    }
+
+
+def configure(prefix: Path) -> None:
+    """Write the lab's Jupyter and IPython settings into the environment at `prefix` (idempotent)."""
+    for path, content in settings_files(prefix).items():
+        if path.exists() and path.read_text() == content:
+            continue
+        if path.exists() and path.suffix == ".json":  # settings of someone else's too: add ours to them
+            merged = json.loads(path.read_text() or "{}")
+            for section, values in json.loads(content).items():
+                merged[section] = {**merged.get(section, {}), **values}
+            content = json.dumps(merged, indent=2) + "\n"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv", help="the venv to set up (default .venv)")
     parser.add_argument("--dev", action="store_true", help="also install what the tests need")
     parser.add_argument("--find", metavar="X.Y", help="only print where a Python X.Y is, or exit 1")
+    parser.add_argument("--configure-here", action="store_true",
+                        help="install nothing: write the lab's Jupyter settings into this Python's environment")
     args = parser.parse_args(argv)
+    if args.configure_here:
+        configure(Path(sys.prefix))
+        say(f"the lab's Jupyter settings are in {sys.prefix}")
+        return 0
     if args.find:
         found = find_python(args.find)
         if found:
@@ -152,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     if sys.version_info < OLDEST:
         sys.exit(f"lab_env: the lab needs Python 3.11 or newer (asyncio.TaskGroup); this is {sys.version.split()[0]}")
     install(args.venv.resolve(), args.dev)
+    configure(args.venv.resolve())
     return 0
 
 

@@ -1,104 +1,55 @@
-"""Write learner copies of every lesson: solutions replaced by a stub, outputs cleared.
+"""The learner's copies of the lessons: solutions replaced by a stub, outputs cleared (lab_setup/workspace.py).
 
-    python tools/workshop.py [OUT]        (make workshop; OUT defaults to workshop/)
+    python tools/workshop.py                  # bring my-lab/ up to date (the lab's server does it too)
+    python tools/workshop.py --reset 03       # a fresh copy of lesson 03 in my-lab/ (old one kept in my-lab/.backup/)
+    python tools/workshop.py OUT              # learner copies in OUT, for an instructor to hand out (make workshop)
 
-In each code cell, every block from a `### BEGIN SOLUTION` line to its `### END SOLUTION`
-line becomes, at the same indentation:
-
-    # YOUR CODE HERE
-    raise NotImplementedError
-
-Everything else is kept as it is; every output and execution count is cleared. The
-notebooks' helper files (notebooks/scripts/) are copied beside them.
+Never overwrites a copy the learner changed: lessons added since appear, changed ones stay; only
+--reset replaces one, and keeps the old one.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
+import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-STUB = ("# YOUR CODE HERE", "raise NotImplementedError")
+sys.path.insert(0, str(ROOT))  # lab_setup, also before the lab is installed
 
+from lab_setup.workspace import (  # noqa: E402
+    LEARNER_DIR,
+    MarkerError,
+    has_solution,
+    learner_copy,
+    reset,
+    strip_solutions,
+    sync,
+)
 
-class MarkerError(ValueError):
-    """A solution marker without its partner."""
-
-
-def strip_solutions(source: str) -> str:
-    """Replace each BEGIN/END SOLUTION block in a cell's source with the stub."""
-    out: list[str] = []
-    indent: str | None = None
-    for number, line in enumerate(source.split("\n"), start=1):
-        marker = line.strip()
-        if marker == BEGIN:
-            if indent is not None:
-                raise MarkerError(f"line {number}: {BEGIN} inside another solution block")
-            indent = line[: len(line) - len(line.lstrip())]
-            out.extend(indent + stub for stub in STUB)
-        elif marker == END:
-            if indent is None:
-                raise MarkerError(f"line {number}: {END} without {BEGIN}")
-            indent = None
-        elif indent is None:
-            out.append(line)
-    if indent is not None:
-        raise MarkerError(f"{BEGIN} without {END}")
-    return "\n".join(out)
-
-
-def has_solution(cell: dict[str, Any]) -> bool:
-    return cell["cell_type"] == "code" and BEGIN in _text(cell["source"])
-
-
-def _text(source: str | list[str]) -> str:
-    return source if isinstance(source, str) else "".join(source)
-
-
-def learner_copy(notebook: dict[str, Any], name: str = "notebook") -> dict[str, Any]:
-    copy = json.loads(json.dumps(notebook))
-    for index, cell in enumerate(copy["cells"]):
-        if cell["cell_type"] != "code":
-            continue
-        if has_solution(cell):
-            try:
-                cell["source"] = strip_solutions(_text(cell["source"]))
-            except MarkerError as exc:
-                raise MarkerError(f"{name}, cell {index}: {exc}") from None
-        cell["outputs"] = []
-        cell["execution_count"] = None
-    return copy
-
-
-def write_workshop(out: Path, notebooks: Path = NOTEBOOKS) -> list[Path]:
-    """Write a learner copy of every notebook in `notebooks` into `out`; return their paths."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in sorted(notebooks.glob("*.ipynb")):
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-        target = out / path.name
-        target.write_text(json.dumps(learner_copy(notebook, path.name), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        written.append(target)
-    for folder in notebooks.iterdir():
-        if folder.is_dir() and not folder.name.startswith("."):
-            shutil.copytree(folder, out / folder.name, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    return written
+__all__ = ["MarkerError", "has_solution", "learner_copy", "main", "strip_solutions"]
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0]) if argv else ROOT / "workshop"
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", nargs="?", type=Path, default=ROOT / LEARNER_DIR,
+                        help=f"the folder for the learner copies (default {LEARNER_DIR}/)")
+    parser.add_argument("--reset", metavar="LESSON", help="replace the copy of one lesson (03, 03_error_propagation)")
+    args = parser.parse_args(argv)
     try:
-        written = write_workshop(out)
+        if args.reset:
+            fresh, old = reset(ROOT, args.reset, args.out)
+            print(f"a fresh copy: {fresh}" + (f" (your previous one is {old})" if old else ""))
+            return 0
+        done = sync(ROOT, args.out)
     except MarkerError as exc:
         print(f"workshop: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {len(written)} learner notebooks to {out}")
+    except LookupError as exc:
+        print(f"workshop: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.out}: {len(done.created)} new, {len(done.refreshed)} refreshed, "
+          f"{len(done.kept)} of your changed files kept as they are")
     return 0
 
 
