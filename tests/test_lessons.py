@@ -23,7 +23,8 @@ def test_the_estimate_counts_words_code_cells_and_exercises() -> None:
 def test_a_map_of_made_up_notebooks(tmp_path: Path) -> None:
     def write(name: str, heading: str, words: int) -> None:
         (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_text(json.dumps({"cells": [cell("markdown", heading + "\n" + "w " * (words - len(heading.split())))]}))
+        prose = heading + "\n" + "w " * (words - len(heading.split()))
+        (tmp_path / name).write_text(json.dumps({"cells": [cell("markdown", prose)]}))
     write("00_start.ipynb", "# 00 · Start: here", 150)
     write("07_later.ipynb", "# 07 · Later", 300)
     write("deeper/more.ipynb", "# Going deeper · More", 450)
