@@ -23,7 +23,7 @@ CORE = {f"{n:02d}" for n in range(7)}  # 00 to 06: the lessons the 3-hour plan m
 
 @cache
 def notebook(number: str) -> dict:
-    (path,) = NOTEBOOKS.glob(f"{number}_*.ipynb")
+    (path,) = NOTEBOOKS.glob(f"{number}.ipynb" if "/" in number else f"{number}_*.ipynb")  # or deeper/name
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -166,18 +166,19 @@ def test_no_doc_describes_fakeapis_middlewares(path: str) -> None:
 
 # -- cells cited by docs/cheatsheet.md and docs/errata.md ------------------------------------------
 
-# A citation is written [NN · cell-id](../notebooks/NN_name.ipynb). Each cited cell must exist in that
+# A citation is written [NN · cell-id](../notebooks/NN_name.ipynb), or for a going-deeper notebook
+# [deeper/name · cell-id](../notebooks/deeper/name.ipynb). Each cited cell must exist in that
 # notebook and still show what it is cited for: its source must contain the keyword recorded here.
-CITATION = re.compile(r"\[(\d\d) · ([\w-]+)\]\(\.\./notebooks/((\d\d)_\w+)\.ipynb\)")
+CITATION = re.compile(r"\[(\d\d|deeper/\w+) · ([\w-]+)\]\(\.\./notebooks/((\d\d)_\w+|(deeper/\w+))\.ipynb\)")
 KEYWORDS: dict[tuple[str, str], str] = {
-    ("01", "0d238ce7"): "run_in_executor",
-    ("01", "4419e4fe"): "asyncio.create_task(no_waiting())",
-    ("01", "452a65ca"): "asyncio.to_thread",
-    ("01", "5b0940b7"): "eager_task_factory",
-    ("01", "5f9955f6"): "asyncio.gather()",
-    ("01", "839628c2"): "gather_without_a_loop.py",
+    ("deeper/tasks_and_futures", "0d238ce7"): "run_in_executor",
+    ("deeper/tasks_and_futures", "4419e4fe"): "asyncio.create_task(no_waiting())",
+    ("deeper/tasks_and_futures", "452a65ca"): "asyncio.to_thread",
+    ("deeper/tasks_and_futures", "5b0940b7"): "eager_task_factory",
+    ("deeper/tasks_and_futures", "5f9955f6"): "asyncio.gather()",
+    ("deeper/tasks_and_futures", "839628c2"): "gather_without_a_loop.py",
     ("01", "8c5c2483"): "threading.current_thread()",
-    ("01", "f728e5f8"): "asyncio.current_task()",
+    ("deeper/tasks_and_futures", "f728e5f8"): "asyncio.current_task()",
     ("02", "2e577f7e"): "asyncio.gather(",
     ("02", "4693b33e"): "asyncio.gather(call, call)",
     ("02", "81342e89"): "asyncio.as_completed(tasks)",
@@ -224,8 +225,8 @@ KEYWORDS: dict[tuple[str, str], str] = {
 def citations(doc: str) -> list[tuple[str, str, str]]:
     text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
     found = []
-    for number, cell_id, name, linked in CITATION.findall(text):
-        assert number == linked, f"{doc}: the citation {number} · {cell_id} links to {name}.ipynb"
+    for number, cell_id, name, linked, deeper in CITATION.findall(text):
+        assert number == (linked or deeper), f"{doc}: the citation {number} · {cell_id} links to {name}.ipynb"
         found.append((number, cell_id, name))
     return found
 

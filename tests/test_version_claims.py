@@ -236,6 +236,35 @@ async def outside_cancel_during_child_failure():
     return {"outcome": outcome, "progress": progress}
 
 
+async def no_waiting():
+    return "finished"
+
+
+async def eager_tasks():
+    """Is a task eager (done inside the call, for a coroutine that never waits) made each way?"""
+    loop = asyncio.get_running_loop()
+    found = {}
+    makers = {"task_eager_start": lambda coro: asyncio.Task(coro, loop=loop, eager_start=True),
+              "create_task_eager_start": lambda coro: asyncio.create_task(coro, eager_start=True)}
+    for name, make in makers.items():
+        coro = no_waiting()
+        try:
+            found[name] = make(coro).done()
+        except TypeError:
+            coro.close()
+            found[name] = "TypeError"
+    if hasattr(asyncio, "eager_task_factory"):
+        loop.set_task_factory(asyncio.eager_task_factory)
+        try:
+            found["eager_factory"] = asyncio.create_task(no_waiting()).done()
+        finally:
+            loop.set_task_factory(None)
+    task = asyncio.create_task(no_waiting())
+    found["default_factory"] = task.done()
+    await task
+    return found
+
+
 async def main():
     facts["as_completed_async_for"] = await as_completed_async_for()
     facts["as_completed_plain_for_same_object"] = await as_completed_plain_for_yields_new_awaitables()
@@ -250,11 +279,14 @@ async def main():
     facts["gather_edge_cases"] = await gather_edge_cases()
     facts["gather_cancelled_child"] = await gather_cancelled_child()
     facts["outside_cancel"] = await outside_cancel_during_child_failure()
+    facts["eager_tasks"] = await eager_tasks()
 
 
 asyncio.run(main())
 facts["eager_task_factory"] = hasattr(asyncio, "eager_task_factory")
 facts["taskgroup_cancel"] = hasattr(asyncio.TaskGroup, "cancel")
+facts["call_graph"] = hasattr(asyncio, "print_call_graph") and hasattr(asyncio, "capture_call_graph")
+facts["is_gil_enabled"] = hasattr(sys, "_is_gil_enabled")
 facts["asyncio_timeout"] = hasattr(asyncio, "timeout")
 facts["timeout_error_is_builtin"] = asyncio.TimeoutError is TimeoutError
 facts["cancelled_error"] = {"base_exception": issubclass(asyncio.CancelledError, BaseException),
@@ -375,3 +407,42 @@ def test_taskgroup_keeps_an_outside_cancel_during_a_child_failure_from_313(facts
         assert facts["outside_cancel"] == {"outcome": "cancelled", "progress": ["except*"]}
     else:  # lost: the task runs on after except*
         assert facts["outside_cancel"] == {"outcome": "ran on", "progress": ["except*", "ran on"]}
+
+
+# -- lesson 00 and notebooks/deeper/tasks_and_futures.ipynb ------------------------------------------
+
+def test_eager_tasks_by_factory_from_312_and_per_task(facts: dict) -> None:
+    version = tuple(facts["version"])
+    expected = {"default_factory": False,
+                "task_eager_start": True if version >= (3, 12) else "TypeError",
+                "create_task_eager_start": True if version >= (3, 14) else "TypeError"}
+    if version >= (3, 12):
+        expected["eager_factory"] = True
+    assert facts["eager_tasks"] == expected
+
+
+def test_call_graph_from_314(facts: dict) -> None:
+    assert facts["call_graph"] is (tuple(facts["version"]) >= (3, 14))
+
+
+def test_is_gil_enabled_from_313(facts: dict) -> None:
+    assert facts["is_gil_enabled"] is (tuple(facts["version"]) >= (3, 13))
+
+
+@pytest.mark.parametrize("python", interpreters())
+def test_gather_without_a_loop_by_version(python: str) -> None:
+    """notebooks/scripts/gather_without_a_loop.py: 3.11 makes a loop quietly, 3.12 and 3.13 warn, 3.14+ raise."""
+    script = Path(__file__).resolve().parent.parent / "notebooks" / "scripts" / "gather_without_a_loop.py"
+    done = subprocess.run([python, "-W", "error", str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    major, minor = (int(part) for part in done.stdout.split(":")[0].removeprefix("Python ").split("."))
+    lines = done.stdout.splitlines()
+    future = [f"Python {major}.{minor}: gather() gave back a Future, already done: True | its result: []",
+              "the loop it belongs to is running: False"]
+    if (major, minor) >= (3, 14):
+        assert lines == [f"Python {major}.{minor}: gather() raised RuntimeError: "
+                         "There is no current event loop in thread 'MainThread'.", "warnings: none"]
+    elif (major, minor) >= (3, 12):
+        assert lines == [*future, "warnings: DeprecationWarning: There is no current event loop"]
+    else:
+        assert lines == [*future, "warnings: none"]

@@ -4,7 +4,8 @@
 
 gather needs an event loop even when it has nothing to run: it returns a Future, and every Future
 belongs to a loop. With no loop running, gather asks asyncio.get_event_loop() for one, and what that
-does depends on the Python version (the rule below). The script prints whether your Python followed it.
+does depends on the Python version: 3.11 creates a loop quietly, 3.12 and 3.13 create one and warn
+(DeprecationWarning), 3.14 and later raise RuntimeError. The script prints what happened on yours.
 """
 
 import asyncio
@@ -15,23 +16,14 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     try:
         result = asyncio.gather()
-    except RuntimeError as error:  # Python 3.14 and later (What's New in Python 3.14)
+    except RuntimeError as error:
         result = error
 
+python = f"Python {sys.version_info[0]}.{sys.version_info[1]}"
 if isinstance(result, asyncio.Future):
-    print("gather() gave back a Future, already done:", result.done(), "| its result:", result.result())
+    print(f"{python}: gather() gave back a Future, already done: {result.done()} | its result: {result.result()}")
     print("the loop it belongs to is running:", result.get_loop().is_running())
     result.get_loop().close()
-
-# The rule: 3.11 creates a loop quietly; 3.12 and 3.13 create one and warn (DeprecationWarning
-# "There is no current event loop"); 3.14 creates none and raises RuntimeError.
-warned = [w.category for w in caught]
-if sys.version_info >= (3, 14):
-    as_the_rule_says = isinstance(result, RuntimeError)
-elif sys.version_info >= (3, 12):
-    as_the_rule_says = isinstance(result, asyncio.Future) and warned == [DeprecationWarning]
 else:
-    as_the_rule_says = isinstance(result, asyncio.Future) and warned == []
-print("what happened follows the rule for your Python:", as_the_rule_says)
-if not as_the_rule_says:
-    print("what happened:", repr(result), [f"{w.category.__name__}: {w.message}" for w in caught])
+    print(f"{python}: gather() raised {type(result).__name__}: {result}")
+print("warnings:", "; ".join(f"{w.category.__name__}: {w.message}" for w in caught) or "none")
