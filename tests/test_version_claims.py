@@ -258,6 +258,103 @@ facts["asyncio_timeout"] = hasattr(asyncio, "timeout")
 facts["timeout_error_is_builtin"] = asyncio.TimeoutError is TimeoutError
 facts["cancelled_error"] = {"base_exception": issubclass(asyncio.CancelledError, BaseException),
                             "exception": issubclass(asyncio.CancelledError, Exception)}
+# 06_taskgroup and notebooks/deeper/exception_groups.ipynb
+async def parse(raw):
+    return int(raw)
+
+
+async def parse_batch(caught):
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for raw in ["1", "two", None, "4"]:
+                coro = parse(raw)
+                try:
+                    tg.create_task(coro)
+                except RuntimeError:
+                    coro.close()
+                    raise
+    except* ValueError:
+        caught.append("ValueError")
+    except* TypeError:
+        caught.append("TypeError")
+    except* RuntimeError as group:
+        caught.append("RuntimeError: " + str(group.exceptions[0]).split("> ")[-1])
+
+
+def parse_batch_with(factory):
+    loop = asyncio.new_event_loop()
+    loop.set_task_factory(factory)
+    caught = []
+    try:
+        loop.run_until_complete(loop.create_task(parse_batch(caught)))
+    except asyncio.CancelledError:
+        pass  # 3.12.1: the group's own cancel outlives the block
+    finally:
+        loop.close()
+    return caught
+
+
+facts["parse_batch"] = {"default": parse_batch_with(None),
+                        "eager": parse_batch_with(asyncio.eager_task_factory)
+                        if hasattr(asyncio, "eager_task_factory") else None}
+
+
+async def taskgroup_cancel_first_answer():
+    order = []
+
+    async def answer(seconds):
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            order.append(f"cancelled {seconds}")
+            raise
+        order.append(f"answered {seconds}")
+        tg.cancel()
+
+    async with asyncio.TaskGroup() as tg:
+        for seconds in (0.01, 0.3, 0.2):
+            tg.create_task(answer(seconds))
+    order.append("after the block")
+    return {"order": sorted(order[:-1]) + order[-1:], "cancelling": asyncio.current_task().cancelling()}
+
+
+facts["taskgroup_cancel_run"] = (asyncio.run(taskgroup_cancel_first_answer())
+                                 if hasattr(asyncio.TaskGroup, "cancel") else None)
+
+try:
+    compile("try:\n    pass\nexcept* ValueError, TypeError:\n    pass\n", "pep758", "exec")
+    facts["except_star_without_parentheses"] = "compiles"
+except SyntaxError as exc:
+    facts["except_star_without_parentheses"] = "SyntaxError"
+
+try:
+    compile("def f():\n    try:\n        pass\n    except* ValueError:\n        return None\n", "ret", "exec")
+    facts["return_in_except_star"] = "compiles"
+except SyntaxError as exc:
+    facts["return_in_except_star"] = "SyntaxError: " + exc.msg
+
+
+async def interrupted(exc, seen):
+    async def raise_it():
+        await asyncio.sleep(0.01)
+        raise exc
+
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(raise_it())
+            tg.create_task(asyncio.sleep(1))
+    except (KeyboardInterrupt, SystemExit) as caught:
+        seen.append(("inside", type(caught).__name__, caught is exc))
+
+
+facts["interrupts"] = {}
+for exc in (KeyboardInterrupt(), SystemExit(3)):
+    seen = []
+    try:
+        asyncio.run(interrupted(exc, seen))
+    except (KeyboardInterrupt, SystemExit) as caught:
+        seen.append(("around asyncio.run", type(caught).__name__, caught is exc))
+    facts["interrupts"][type(exc).__name__] = seen
 print(json.dumps(facts))
 '''
 
@@ -374,3 +471,42 @@ def test_taskgroup_keeps_an_outside_cancel_during_a_child_failure_from_313(facts
         assert facts["outside_cancel"] == {"outcome": "cancelled", "progress": ["except*"]}
     else:  # lost: the task runs on after except*
         assert facts["outside_cancel"] == {"outcome": "ran on", "progress": ["except*", "ran on"]}
+
+
+def test_eager_parse_batch_per_python(facts: dict) -> None:
+    """The parse batch (notebooks/scripts/06_eager_parse.py): both clauses run with the default factory;
+    with eager tasks 3.12 and 3.13 refuse the next create_task, 3.14+ run both clauses as well."""
+    assert facts["parse_batch"]["default"] == ["ValueError", "TypeError"]
+    version = tuple(facts["version"])
+    if version < (3, 12):
+        assert facts["parse_batch"]["eager"] is None
+    elif version < (3, 14):
+        assert facts["parse_batch"]["eager"] == ["ValueError", "RuntimeError: is shutting down"]
+    else:
+        assert facts["parse_batch"]["eager"] == ["ValueError", "TypeError"]
+
+
+def test_taskgroup_cancel_ends_the_block_quietly_from_315(facts: dict) -> None:
+    """06: tg.cancel() from the first task to answer cancels the others; the block ends without raising."""
+    if tuple(facts["version"]) >= (3, 15):
+        assert facts["taskgroup_cancel_run"] == {
+            "order": ["answered 0.01", "cancelled 0.2", "cancelled 0.3", "after the block"], "cancelling": 0}
+    else:
+        assert facts["taskgroup_cancel_run"] is None
+
+
+def test_except_star_without_parentheses_from_314(facts: dict) -> None:
+    """PEP 758: `except* A, B:` compiles on 3.14+, a SyntaxError before."""
+    expected = "compiles" if tuple(facts["version"]) >= (3, 14) else "SyntaxError"
+    assert facts["except_star_without_parentheses"] == expected
+
+
+def test_return_in_except_star_is_a_syntax_error(facts: dict) -> None:
+    assert facts["return_in_except_star"].startswith("SyntaxError: ")
+    assert "except*" in facts["return_in_except_star"]
+
+
+def test_interrupts_come_out_bare_and_asyncio_run_raises_them(facts: dict) -> None:
+    """A child's KeyboardInterrupt/SystemExit: main's except sees it bare, and asyncio.run() raises it again."""
+    for name, seen in facts["interrupts"].items():
+        assert seen == [["inside", name, True], ["around asyncio.run", name, True]]
