@@ -34,10 +34,9 @@ async def batch(caught: list[str]) -> None:
         caught.append(f"RuntimeError ({str(group.exceptions[0]).split('> ')[-1]})")
 
 
-def run(eager: bool) -> list[str]:
+def run(task_factory=None) -> list[str]:
     loop = asyncio.new_event_loop()
-    if eager:
-        loop.set_task_factory(asyncio.eager_task_factory)
+    loop.set_task_factory(task_factory)
     caught: list[str] = []
     task = loop.create_task(batch(caught))  # a task of its own: the group cancels the task it runs in
     try:
@@ -50,8 +49,9 @@ def run(eager: bool) -> list[str]:
 
 
 print(f"Python {sys.version_info[0]}.{sys.version_info[1]}")
-print("default task factory, except* clauses that ran:", run(eager=False))
-if hasattr(asyncio, "eager_task_factory"):
-    print("eager_task_factory,   except* clauses that ran:", run(eager=True))
+print("default task factory, except* clauses that ran:", run())
+eager_task_factory = getattr(asyncio, "eager_task_factory", None)
+if eager_task_factory is not None:
+    print("eager_task_factory,   except* clauses that ran:", run(eager_task_factory))
 else:
     print("eager_task_factory: not in this Python (it arrived in 3.12)")
