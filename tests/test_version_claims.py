@@ -258,47 +258,7 @@ facts["asyncio_timeout"] = hasattr(asyncio, "timeout")
 facts["timeout_error_is_builtin"] = asyncio.TimeoutError is TimeoutError
 facts["cancelled_error"] = {"base_exception": issubclass(asyncio.CancelledError, BaseException),
                             "exception": issubclass(asyncio.CancelledError, Exception)}
-# 06_taskgroup and notebooks/deeper/exception_groups.ipynb
-async def parse(raw):
-    return int(raw)
-
-
-async def parse_batch(caught):
-    try:
-        async with asyncio.TaskGroup() as tg:
-            for raw in ["1", "two", None, "4"]:
-                coro = parse(raw)
-                try:
-                    tg.create_task(coro)
-                except RuntimeError:
-                    coro.close()
-                    raise
-    except* ValueError:
-        caught.append("ValueError")
-    except* TypeError:
-        caught.append("TypeError")
-    except* RuntimeError as group:
-        caught.append("RuntimeError: " + str(group.exceptions[0]).split("> ")[-1])
-
-
-def parse_batch_with(factory):
-    loop = asyncio.new_event_loop()
-    loop.set_task_factory(factory)
-    caught = []
-    try:
-        loop.run_until_complete(loop.create_task(parse_batch(caught)))
-    except asyncio.CancelledError:
-        pass  # 3.12.1: the group's own cancel outlives the block
-    finally:
-        loop.close()
-    return caught
-
-
-facts["parse_batch"] = {"default": parse_batch_with(None),
-                        "eager": parse_batch_with(asyncio.eager_task_factory)
-                        if hasattr(asyncio, "eager_task_factory") else None}
-
-
+# 06_taskgroup and notebooks/deeper/exception_groups.ipynb (its scripts are run by the tests below)
 async def taskgroup_cancel_first_answer():
     order = []
 
@@ -333,28 +293,6 @@ try:
 except SyntaxError as exc:
     facts["return_in_except_star"] = "SyntaxError: " + exc.msg
 
-
-async def interrupted(exc, seen):
-    async def raise_it():
-        await asyncio.sleep(0.01)
-        raise exc
-
-    try:
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(raise_it())
-            tg.create_task(asyncio.sleep(1))
-    except (KeyboardInterrupt, SystemExit) as caught:
-        seen.append(("inside", type(caught).__name__, caught is exc))
-
-
-facts["interrupts"] = {}
-for exc in (KeyboardInterrupt(), SystemExit(3)):
-    seen = []
-    try:
-        asyncio.run(interrupted(exc, seen))
-    except (KeyboardInterrupt, SystemExit) as caught:
-        seen.append(("around asyncio.run", type(caught).__name__, caught is exc))
-    facts["interrupts"][type(exc).__name__] = seen
 print(json.dumps(facts))
 '''
 
@@ -379,8 +317,25 @@ def facts_of(python: str) -> dict:
 
 
 @pytest.fixture(params=interpreters())
-def facts(request: pytest.FixtureRequest) -> dict:
-    return facts_of(request.param)
+def python(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def facts(python: str) -> dict:
+    return facts_of(python)
+
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "notebooks" / "scripts"
+
+
+@cache
+def script_output(python: str, name: str) -> str:
+    """What a lesson's script prints on `python` (run from notebooks/, as the lessons run it)."""
+    done = subprocess.run([python, "-W", "error", str(SCRIPTS / name)], capture_output=True, text=True,
+                          timeout=60, cwd=SCRIPTS.parent)
+    assert done.returncode == 0 and not done.stderr, f"{python} {name} failed:\n{done.stderr}"
+    return done.stdout
 
 
 def test_as_completed_async_for_needs_313(facts: dict) -> None:
@@ -473,17 +428,19 @@ def test_taskgroup_keeps_an_outside_cancel_during_a_child_failure_from_313(facts
         assert facts["outside_cancel"] == {"outcome": "ran on", "progress": ["except*", "ran on"]}
 
 
-def test_eager_parse_batch_per_python(facts: dict) -> None:
-    """The parse batch (notebooks/scripts/06_eager_parse.py): both clauses run with the default factory;
-    with eager tasks 3.12 and 3.13 refuse the next create_task, 3.14+ run both clauses as well."""
-    assert facts["parse_batch"]["default"] == ["ValueError", "TypeError"]
+def test_eager_parse_batch_per_python(facts: dict, python: str) -> None:
+    """notebooks/scripts/06_eager_parse.py: both clauses run with the default factory; with eager tasks
+    3.12 and 3.13 refuse the next create_task, 3.14+ run both clauses as well."""
+    lines = script_output(python, "06_eager_parse.py").splitlines()
+    assert lines[1] == "default task factory, except* clauses that ran: ['ValueError', 'TypeError']"
+    eager = "eager_task_factory,   except* clauses that ran: "
     version = tuple(facts["version"])
     if version < (3, 12):
-        assert facts["parse_batch"]["eager"] is None
+        assert lines[2] == "eager_task_factory: not in this Python (it arrived in 3.12)"
     elif version < (3, 14):
-        assert facts["parse_batch"]["eager"] == ["ValueError", "RuntimeError: is shutting down"]
+        assert lines[2] == eager + "['ValueError', 'RuntimeError (is shutting down)']"
     else:
-        assert facts["parse_batch"]["eager"] == ["ValueError", "TypeError"]
+        assert lines[2] == eager + "['ValueError', 'TypeError']"
 
 
 def test_taskgroup_cancel_ends_the_block_quietly_from_315(facts: dict) -> None:
@@ -506,7 +463,11 @@ def test_return_in_except_star_is_a_syntax_error(facts: dict) -> None:
     assert "except*" in facts["return_in_except_star"]
 
 
-def test_interrupts_come_out_bare_and_asyncio_run_raises_them(facts: dict) -> None:
-    """A child's KeyboardInterrupt/SystemExit: main's except sees it bare, and asyncio.run() raises it again."""
-    for name, seen in facts["interrupts"].items():
-        assert seen == [["inside", name, True], ["around asyncio.run", name, True]]
+def test_interrupts_come_out_bare_and_asyncio_run_raises_them(python: str) -> None:
+    """notebooks/scripts/06_interrupts_come_out_bare.py: main's except sees the child's KeyboardInterrupt
+    or SystemExit bare, and asyncio.run() raises it again to the except around it."""
+    expected = []
+    for exc in ("KeyboardInterrupt()", "SystemExit(3)"):
+        expected += [f"a child raised {exc}:", f"  the except inside main() caught {exc}",
+                     f"  the except around asyncio.run() caught {exc}, the child's own: True"]
+    assert script_output(python, "06_interrupts_come_out_bare.py").splitlines() == expected
