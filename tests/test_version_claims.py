@@ -291,6 +291,41 @@ facts["asyncio_timeout"] = hasattr(asyncio, "timeout")
 facts["timeout_error_is_builtin"] = asyncio.TimeoutError is TimeoutError
 facts["cancelled_error"] = {"base_exception": issubclass(asyncio.CancelledError, BaseException),
                             "exception": issubclass(asyncio.CancelledError, Exception)}
+# 06_taskgroup and notebooks/deeper/exception_groups.ipynb (its scripts are run by the tests below)
+async def taskgroup_cancel_first_answer():
+    order = []
+
+    async def answer(seconds):
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            order.append(f"cancelled {seconds}")
+            raise
+        order.append(f"answered {seconds}")
+        tg.cancel()
+
+    async with asyncio.TaskGroup() as tg:
+        for seconds in (0.01, 0.3, 0.2):
+            tg.create_task(answer(seconds))
+    order.append("after the block")
+    return {"order": sorted(order[:-1]) + order[-1:], "cancelling": asyncio.current_task().cancelling()}
+
+
+facts["taskgroup_cancel_run"] = (asyncio.run(taskgroup_cancel_first_answer())
+                                 if hasattr(asyncio.TaskGroup, "cancel") else None)
+
+try:
+    compile("try:\n    pass\nexcept* ValueError, TypeError:\n    pass\n", "pep758", "exec")
+    facts["except_star_without_parentheses"] = "compiles"
+except SyntaxError as exc:
+    facts["except_star_without_parentheses"] = "SyntaxError"
+
+try:
+    compile("def f():\n    try:\n        pass\n    except* ValueError:\n        return None\n", "ret", "exec")
+    facts["return_in_except_star"] = "compiles"
+except SyntaxError as exc:
+    facts["return_in_except_star"] = "SyntaxError: " + exc.msg
+
 print(json.dumps(facts))
 '''
 
@@ -315,8 +350,25 @@ def facts_of(python: str) -> dict:
 
 
 @pytest.fixture(params=interpreters())
-def facts(request: pytest.FixtureRequest) -> dict:
-    return facts_of(request.param)
+def python(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def facts(python: str) -> dict:
+    return facts_of(python)
+
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "notebooks" / "scripts"
+
+
+@cache
+def script_output(python: str, name: str) -> str:
+    """What a lesson's script prints on `python` (run from notebooks/, as the lessons run it)."""
+    done = subprocess.run([python, "-W", "error", str(SCRIPTS / name)], capture_output=True, text=True,
+                          timeout=60, cwd=SCRIPTS.parent)
+    assert done.returncode == 0 and not done.stderr, f"{python} {name} failed:\n{done.stderr}"
+    return done.stdout
 
 
 def test_as_completed_async_for_needs_313(facts: dict) -> None:
@@ -446,3 +498,50 @@ def test_gather_without_a_loop_by_version(python: str) -> None:
         assert lines == [*future, "warnings: DeprecationWarning: There is no current event loop"]
     else:
         assert lines == [*future, "warnings: none"]
+
+
+# -- lessons 05 and 06, notebooks/deeper/exception_groups.ipynb ---------------------------------------
+
+def test_eager_parse_batch_per_python(facts: dict, python: str) -> None:
+    """notebooks/scripts/06_eager_parse.py: both clauses run with the default factory; with eager tasks
+    3.12 and 3.13 refuse the next create_task, 3.14+ run both clauses as well."""
+    lines = script_output(python, "06_eager_parse.py").splitlines()
+    assert lines[1] == "default task factory, except* clauses that ran: ['ValueError', 'TypeError']"
+    eager = "eager_task_factory,   except* clauses that ran: "
+    version = tuple(facts["version"])
+    if version < (3, 12):
+        assert lines[2] == "eager_task_factory: not in this Python (it arrived in 3.12)"
+    elif version < (3, 14):
+        assert lines[2] == eager + "['ValueError', 'RuntimeError (is shutting down)']"
+    else:
+        assert lines[2] == eager + "['ValueError', 'TypeError']"
+
+
+def test_taskgroup_cancel_ends_the_block_quietly_from_315(facts: dict) -> None:
+    """06: tg.cancel() from the first task to answer cancels the others; the block ends without raising."""
+    if tuple(facts["version"]) >= (3, 15):
+        assert facts["taskgroup_cancel_run"] == {
+            "order": ["answered 0.01", "cancelled 0.2", "cancelled 0.3", "after the block"], "cancelling": 0}
+    else:
+        assert facts["taskgroup_cancel_run"] is None
+
+
+def test_except_star_without_parentheses_from_314(facts: dict) -> None:
+    """PEP 758: `except* A, B:` compiles on 3.14+, a SyntaxError before."""
+    expected = "compiles" if tuple(facts["version"]) >= (3, 14) else "SyntaxError"
+    assert facts["except_star_without_parentheses"] == expected
+
+
+def test_return_in_except_star_is_a_syntax_error(facts: dict) -> None:
+    assert facts["return_in_except_star"].startswith("SyntaxError: ")
+    assert "except*" in facts["return_in_except_star"]
+
+
+def test_interrupts_come_out_bare_and_asyncio_run_raises_them(python: str) -> None:
+    """notebooks/scripts/06_interrupts_come_out_bare.py: main's except sees the child's KeyboardInterrupt
+    or SystemExit bare, and asyncio.run() raises it again to the except around it."""
+    expected = []
+    for exc in ("KeyboardInterrupt()", "SystemExit(3)"):
+        expected += [f"a child raised {exc}:", f"  the except inside main() caught {exc}",
+                     f"  the except around asyncio.run() caught {exc}, the child's own: True"]
+    assert script_output(python, "06_interrupts_come_out_bare.py").splitlines() == expected

@@ -1,9 +1,10 @@
-"""What comes out of a TaskGroup when a child raises KeyboardInterrupt or SystemExit.
+"""What comes out of a TaskGroup, and out of asyncio.run(), when a child raises KeyboardInterrupt
+or SystemExit.
 
     python scripts/06_interrupts_come_out_bare.py
 
 Run as a script: a KeyboardInterrupt or SystemExit raised inside a notebook's kernel would hit
-the kernel itself. Each case runs on an event loop of its own.
+the kernel itself. Each case runs under asyncio.run(), as a program would.
 """
 
 import asyncio
@@ -14,30 +15,20 @@ async def raise_it(exc: BaseException) -> None:
     raise exc
 
 
-async def page(exc: BaseException) -> None:
-    async with asyncio.TaskGroup() as tg:
-        tg.create_task(raise_it(exc))
-        tg.create_task(asyncio.sleep(1))  # a sibling still running when it happens
-
-
-def what_comes_out(exc: BaseException) -> BaseException:
-    """Run page(exc) on a loop of its own; return what the TaskGroup itself raised."""
-    loop = asyncio.new_event_loop()
-    task = loop.create_task(page(exc))
-    came_out = None
-    for _ in range(5):  # the loop stops at the child's raise; run it on until the group has raised too
-        try:
-            loop.run_until_complete(task)
-        except BaseException as raised:  # noqa: BLE001 - seeing what comes out is the point
-            came_out = raised
-        if task.done():
-            break
-    task.exception()  # retrieved: no "exception was never retrieved" at exit
-    loop.close()
-    return came_out
+async def main(exc: BaseException, seen: list[str]) -> None:
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(raise_it(exc))
+            tg.create_task(asyncio.sleep(1))  # a sibling still running when it happens
+    except (KeyboardInterrupt, SystemExit) as caught:
+        seen.append(f"the except inside main() caught {caught!r}")
 
 
 for exc in (KeyboardInterrupt(), SystemExit(3)):
-    came_out = what_comes_out(exc)
-    print(f"a child raised {type(exc).__name__}: the group raised {type(came_out).__name__}, "
-          f"bare (not in a group): {came_out is exc}")
+    seen: list[str] = []
+    try:
+        asyncio.run(main(exc, seen))
+        seen.append("asyncio.run() returned")
+    except (KeyboardInterrupt, SystemExit) as caught:
+        seen.append(f"the except around asyncio.run() caught {caught!r}, the child's own: {caught is exc}")
+    print(f"a child raised {exc!r}:", *seen, sep="\n  ")
