@@ -153,6 +153,16 @@ class Dashboard:
                 f'gap:10px;max-width:760px;font-family:sans-serif;color:#222">{"".join(cards)}</div>')
 
 
+def finishing_order(entries: list[Entry], user_id: int) -> list[str]:
+    """The panels of PANELS by the end of their last request in the journal (the server's view of "finished")."""
+    paths = {path.format(user_id=user_id).split("?")[0]: name for name, (_, path) in PANELS.items()}
+    last: dict[str, float] = {}
+    for e in entries:
+        if e["path"] in paths:
+            last[paths[e["path"]]] = max(last.get(paths[e["path"]], 0.0), e["end"] or float("inf"))
+    return sorted(last, key=last.__getitem__)
+
+
 def show_panel(panel: Panel) -> None:
     """Draw one panel's card now (in Jupyter; its text line elsewhere): pass it as `show` to stream a dashboard."""
     try:
