@@ -45,7 +45,8 @@ def _judge(seen: Observation) -> None:
                        "error out died without calling it: use try/finally).")
     if seen.error is not None:
         raise CheckFailed(f"{name} raised {type(seen.error).__name__} ({seen.error}): one item's error ended the "
-                          "whole pool. Catch it in the worker and keep it as that item's result, then go on to the next item.")
+                          "whole pool. Catch it in the worker and keep it as that item's result, then go on to the "
+                          "next item.")
     seen.no_leftovers("stop every worker before you return: put one sentinel (None) per worker, or call "
                       "queue.shutdown() on Python 3.13+, then await the workers.")
     peak = seen.max_in_flight
