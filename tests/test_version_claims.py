@@ -235,6 +235,23 @@ async def outside_cancel_during_child_failure():
     return {"outcome": outcome, "progress": progress}
 
 
+async def queue_shutdown():
+    """15: Queue.shutdown() (3.13+): get() hands out what is left, then raises QueueShutDown; put() raises at once."""
+    queue = asyncio.Queue()
+    if not hasattr(queue, "shutdown"):
+        return {"exists": False, "queue_shut_down": hasattr(asyncio, "QueueShutDown")}
+    await queue.put(1)
+    queue.shutdown()
+    got = await queue.get()
+    raised = {}
+    for name, call in (("get", queue.get()), ("put", queue.put(2))):
+        try:
+            await call
+        except asyncio.QueueShutDown as exc:
+            raised[name] = type(exc).__name__
+    return {"exists": True, "first_get": got, "raised": raised}
+
+
 async def main():
     facts["as_completed_async_for"] = await as_completed_async_for()
     facts["as_completed_plain_for_same_object"] = await as_completed_plain_for_yields_new_awaitables()
@@ -249,6 +266,7 @@ async def main():
     facts["gather_edge_cases"] = await gather_edge_cases()
     facts["gather_cancelled_child"] = await gather_cancelled_child()
     facts["outside_cancel"] = await outside_cancel_during_child_failure()
+    facts["queue_shutdown"] = await queue_shutdown()
 
 
 asyncio.run(main())
@@ -374,3 +392,13 @@ def test_taskgroup_keeps_an_outside_cancel_during_a_child_failure_from_313(facts
         assert facts["outside_cancel"] == {"outcome": "cancelled", "progress": ["except*"]}
     else:  # lost: the task runs on after except*
         assert facts["outside_cancel"] == {"outcome": "ran on", "progress": ["except*", "ran on"]}
+
+
+def test_queue_shutdown_from_313(facts: dict) -> None:
+    """15: on 3.13+ a shut-down queue still hands out its items, then get() and put() raise QueueShutDown;
+    before 3.13 there is neither shutdown() nor QueueShutDown, and a sentinel stops the workers."""
+    if tuple(facts["version"]) >= (3, 13):
+        assert facts["queue_shutdown"] == {"exists": True, "first_get": 1,
+                                           "raised": {"get": "QueueShutDown", "put": "QueueShutDown"}}
+    else:
+        assert facts["queue_shutdown"] == {"exists": False, "queue_shut_down": False}
