@@ -1,8 +1,10 @@
-"""The capstone's check accepts a dashboard that survives its services and names each typical mistake."""
+"""The capstone's check accepts a dashboard that bounds, times out, retries, streams and stops, written several
+ways, and names each typical mistake from the evidence."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import aiohttp
@@ -10,199 +12,291 @@ import pytest
 from exercise_harness import assert_hint, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
-from lab.exercises.capstone import PANEL_TIMEOUT, PANELS, Panel, check_build_dashboard
+from lab.exercises.capstone import (
+    ATTEMPTS,
+    BACKOFF,
+    IDEMPOTENT,
+    MAX_IN_FLIGHT,
+    PANEL_TIMEOUT,
+    Panel,
+    check_build_dashboard,
+    panel_requests,
+)
+
+# ---- the lesson's solution, in parts ----------------------------------------------------------
 
 
-def urls(base_url, user_id):
-    return {name: base_url + path.format(user_id=user_id) for name, path in PANELS.items()}
-
-
-async def fetch_panel(session, name, url):
-    try:
-        async with asyncio.timeout(PANEL_TIMEOUT):
-            async with session.get(url) as response:
+async def fetch_with_retry(session, method, url, body=None, attempts=ATTEMPTS):
+    tries = attempts if method in IDEMPOTENT else 1
+    for attempt in range(tries):
+        try:
+            async with session.request(method, url, json=body) as response:
                 response.raise_for_status()
-                return Panel(name, "ok", await response.json())
-    except TimeoutError:
-        return Panel(name, "timed out", reason=f"no answer within {PANEL_TIMEOUT} s")
-    except aiohttp.ClientResponseError as exc:
-        return Panel(name, "failed", reason=f"HTTP {exc.status}")
-    except (aiohttp.ClientError, ValueError) as exc:
-        return Panel(name, "failed", reason=type(exc).__name__)
+                return await response.json()
+        except aiohttp.ClientResponseError as exc:
+            if exc.status < 500 or attempt == tries - 1:
+                raise
+        await asyncio.sleep(BACKOFF * 2 ** attempt)
 
 
-async def solution(session, base_url, user_id):
-    return await asyncio.gather(*(fetch_panel(session, n, u) for n, u in urls(base_url, user_id).items()))
-
-
-async def solution_taskgroup(session, base_url, user_id):
-    async with asyncio.TaskGroup() as tg:
-        tasks = [tg.create_task(fetch_panel(session, n, u)) for n, u in urls(base_url, user_id).items()]
-    return [t.result() for t in tasks]
-
-
-async def create_tasks_then_await_each(session, base_url, user_id):
-    async def panel(name, url):
+async def load_panel(session, limit, name, method, url, body=None, fetch=fetch_with_retry):
+    async with limit:
         try:
             async with asyncio.timeout(PANEL_TIMEOUT):
-                async with session.request("GET", url, raise_for_status=True) as response:
-                    return Panel(name, "ok", await response.json())
+                return Panel(name, "ok", await fetch(session, method, url, body))
+        except TimeoutError:
+            return Panel(name, "timed out", reason=f"no answer within {PANEL_TIMEOUT} s")
+        except aiohttp.ClientResponseError as exc:
+            return Panel(name, "failed", reason=f"HTTP {exc.status}")
+        except (aiohttp.ClientError, ValueError) as exc:
+            return Panel(name, "failed", reason=type(exc).__name__)
+
+
+async def solution(session, base_url, user_id, show):
+    limit = asyncio.Semaphore(MAX_IN_FLIGHT)
+
+    async def panel(name, method, url, body):
+        show(await load_panel(session, limit, name, method, url, body))
+
+    async with asyncio.TaskGroup() as tg:
+        for name, (method, url, body) in panel_requests(base_url, user_id).items():
+            tg.create_task(panel(name, method, url, body))
+
+
+# ---- right answers written differently -----------------------------------------------------------
+
+
+async def as_completed_with_finally(session, base_url, user_id, show):
+    limit = asyncio.Semaphore(MAX_IN_FLIGHT)
+    tasks = [asyncio.create_task(load_panel(session, limit, n, m, u, b))
+             for n, (m, u, b) in panel_requests(base_url, user_id).items()]
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            show(await next_done)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def wait_first_completed(session, base_url, user_id, show):
+    """asyncio.wait in a loop, a slot per attempt, and a timeout with wait_for."""
+    limit = asyncio.Semaphore(MAX_IN_FLIGHT)
+
+    async def attempt(method, url, body):
+        async with limit, session.request(method, url, json=body, raise_for_status=True) as response:
+            return await response.json()
+
+    async def panel(name, method, url, body):
+        async def work():
+            for i in range(ATTEMPTS if method in ("GET", "HEAD") else 1):
+                try:
+                    return await attempt(method, url, body)
+                except aiohttp.ClientResponseError as exc:
+                    if i == ATTEMPTS - 1 or method not in ("GET", "HEAD") or exc.status < 500:
+                        raise
+                await asyncio.sleep(BACKOFF * (i + 1))
+            return None
+        try:
+            return Panel(name, "ok", await asyncio.wait_for(work(), PANEL_TIMEOUT))
         except TimeoutError:
             return Panel(name, "timed out", reason="too slow")
         except aiohttp.ClientResponseError as exc:
             return Panel(name, "failed", reason=f"{exc.status} {exc.message}")
 
-    tasks = [asyncio.create_task(panel(n, u)) for n, u in urls(base_url, user_id).items()]
-    return [await task for task in tasks]
+    pending = {asyncio.ensure_future(panel(n, m, u, b)) for n, (m, u, b) in panel_requests(base_url, user_id).items()}
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                show(task.result())
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
-async def wait_then_cancel_the_slow(session, base_url, user_id):
-    async def panel(name, url):
+async def gather_of_shown_panels(session, base_url, user_id, show):
+    """gather of coroutines that each show their own panel; gather cancels its children when cancelled."""
+    limit = asyncio.Semaphore(MAX_IN_FLIGHT)
+
+    async def shown(name, method, url, body):
+        panel = await load_panel(session, limit, name, method, url, body)
+        show(panel)
+        return panel
+
+    return await asyncio.gather(*(shown(n, m, u, b) for n, (m, u, b) in panel_requests(base_url, user_id).items()))
+
+
+# ---- typical wrong answers --------------------------------------------------------------------------
+
+
+def dashboard_with(panel_loader):
+    async def build_dashboard(session, base_url, user_id, show):
+        limit = asyncio.Semaphore(MAX_IN_FLIGHT)
+
+        async def panel(name, method, url, body):
+            show(await panel_loader(session, limit, name, method, url, body))
+
+        async with asyncio.TaskGroup() as tg:
+            for name, (method, url, body) in panel_requests(base_url, user_id).items():
+                tg.create_task(panel(name, method, url, body))
+    return build_dashboard
+
+
+unbounded = dashboard_with(lambda session, limit, *args: load_panel(session, contextlib.nullcontext(), *args))
+retries_the_post = dashboard_with(
+    lambda session, limit, name, method, url, body: load_panel(
+        session, limit, name, method, url, body,
+        fetch=lambda s, m, u, b: fetch_with_retry(s, "GET", u, b) if m == "GET" else _retry_any(s, m, u, b)))
+
+
+async def _retry_any(session, method, url, body):
+    for attempt in range(ATTEMPTS):
         try:
-            async with session.get(url) as response:
+            async with session.request(method, url, json=body) as response:
                 response.raise_for_status()
-                return Panel(name, "ok", await response.json())
-        except aiohttp.ClientResponseError as exc:
-            return Panel(name, "failed", reason=f"HTTP {exc.status}")
-
-    tasks = {n: asyncio.create_task(panel(n, u)) for n, u in urls(base_url, user_id).items()}
-    done, pending = await asyncio.wait(tasks.values(), timeout=PANEL_TIMEOUT)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    return [t.result() if t in done else Panel(n, "timed out", reason=f"over {PANEL_TIMEOUT} s")
-            for n, t in tasks.items()]
+                return await response.json()
+        except aiohttp.ClientResponseError:
+            if attempt == ATTEMPTS - 1:
+                raise
+        await asyncio.sleep(BACKOFF)
 
 
-async def blocking_pause_in_each(session, base_url, user_id):
-    async def panel(name, url):
-        time.sleep(0.06)
-        return await fetch_panel(session, name, url)
+async def _retry_at_once(session, method, url, body):
+    for attempt in range(ATTEMPTS if method == "GET" else 1):
+        try:
+            async with session.request(method, url, json=body) as response:
+                response.raise_for_status()
+                return await response.json()
+        except aiohttp.ClientResponseError:
+            if attempt == ATTEMPTS - 1 or method != "GET":
+                raise
 
-    return await asyncio.gather(*(panel(n, u) for n, u in urls(base_url, user_id).items()))
 
-
-async def fetch_json(session, url):
-    async with session.get(url) as response:
+async def _no_retry(session, method, url, body):
+    async with session.request(method, url, json=body) as response:
         response.raise_for_status()
         return await response.json()
 
 
-async def gather_unprotected(session, base_url, user_id):
-    results = await asyncio.gather(*(fetch_json(session, u) for u in urls(base_url, user_id).values()))
-    return [Panel(n, "ok", r) for n, r in zip(PANELS, results)]
+no_backoff = dashboard_with(lambda s, limit, n, m, u, b: load_panel(s, limit, n, m, u, b, fetch=_retry_at_once))
+never_retried = dashboard_with(lambda s, limit, n, m, u, b: load_panel(s, limit, n, m, u, b, fetch=_no_retry))
 
 
-async def taskgroup_unprotected(session, base_url, user_id):
+async def _no_timeout(session, limit, name, method, url, body):
+    async with limit:
+        try:
+            return Panel(name, "ok", await fetch_with_retry(session, method, url, body))
+        except aiohttp.ClientResponseError as exc:
+            return Panel(name, "failed", reason=f"HTTP {exc.status}")
+
+
+no_timeout = dashboard_with(_no_timeout)
+
+
+async def _timeout_per_attempt(session, limit, name, method, url, body):
+    async def timed(s, m, u, b):
+        for attempt in range(ATTEMPTS if m in IDEMPOTENT else 1):
+            try:
+                async with asyncio.timeout(PANEL_TIMEOUT):
+                    return await _no_retry(s, m, u, b)
+            except (TimeoutError, aiohttp.ClientResponseError):
+                if attempt == ATTEMPTS - 1 or m not in IDEMPOTENT:
+                    raise
+            await asyncio.sleep(BACKOFF * 2 ** attempt)
+        return None
+
+    async with limit:
+        try:
+            return Panel(name, "ok", await timed(session, method, url, body))
+        except TimeoutError:
+            return Panel(name, "timed out", reason="too slow")
+        except aiohttp.ClientResponseError as exc:
+            return Panel(name, "failed", reason=f"HTTP {exc.status}")
+
+
+timeout_per_attempt = dashboard_with(_timeout_per_attempt)
+
+
+async def shown_at_the_end(session, base_url, user_id, show):
+    limit = asyncio.Semaphore(MAX_IN_FLIGHT)
+    panels = await asyncio.gather(*(load_panel(session, limit, n, m, u, b)
+                                    for n, (m, u, b) in panel_requests(base_url, user_id).items()))
+    for panel in panels:
+        show(panel)
+
+
+async def as_completed_leaves_tasks(session, base_url, user_id, show):
+    limit = asyncio.Semaphore(MAX_IN_FLIGHT)
+    tasks = [asyncio.create_task(load_panel(session, limit, n, m, u, b))
+             for n, (m, u, b) in panel_requests(base_url, user_id).items()]
+    for next_done in asyncio.as_completed(tasks):
+        show(await next_done)
+
+
+async def swallows_the_leave(session, base_url, user_id, show):
+    with contextlib.suppress(asyncio.CancelledError):
+        await solution(session, base_url, user_id, show)
+
+
+async def one_timeout_around_all(session, base_url, user_id, show):
+    async with asyncio.timeout(PANEL_TIMEOUT):
+        await no_timeout(session, base_url, user_id, show)
+
+
+async def sequential(session, base_url, user_id, show):
+    limit = asyncio.Semaphore(MAX_IN_FLIGHT)
+    for name, (method, url, body) in panel_requests(base_url, user_id).items():
+        show(await load_panel(session, limit, name, method, url, body))
+
+
+async def errors_let_out(session, base_url, user_id, show):
+    async def panel(name, method, url, body):
+        async with asyncio.timeout(PANEL_TIMEOUT):
+            show(Panel(name, "ok", await _no_retry(session, method, url, body)))
+
     async with asyncio.TaskGroup() as tg:
-        tasks = [tg.create_task(fetch_json(session, u)) for u in urls(base_url, user_id).values()]
-    return [Panel(n, "ok", t.result()) for n, t in zip(PANELS, tasks)]
+        for name, (method, url, body) in panel_requests(base_url, user_id).items():
+            tg.create_task(panel(name, method, url, body))
 
 
-async def handled_without_timeout(session, name, url):
-    try:
-        return Panel(name, "ok", await fetch_json(session, url))
-    except aiohttp.ClientResponseError as exc:
-        return Panel(name, "failed", reason=f"HTTP {exc.status}")
+async def blocking_pause(session, base_url, user_id, show):
+    time.sleep(0.1)
+    await solution(session, base_url, user_id, show)
 
 
-async def no_timeout(session, base_url, user_id):
-    return await asyncio.gather(*(handled_without_timeout(session, n, u) for n, u in urls(base_url, user_id).items()))
-
-
-async def one_timeout_around_all(session, base_url, user_id):
-    async with asyncio.timeout(PANEL_TIMEOUT):
-        return await no_timeout(session, base_url, user_id)
-
-
-async def sequential(session, base_url, user_id):
-    return [await fetch_panel(session, n, u) for n, u in urls(base_url, user_id).items()]
-
-
-async def wait_leaves_tasks(session, base_url, user_id):
-    tasks = {n: asyncio.create_task(handled_without_timeout(session, n, u)) for n, u in urls(base_url, user_id).items()}
-    await asyncio.wait(tasks.values(), timeout=PANEL_TIMEOUT)
-    return [t.result() if t.done() else Panel(n, "timed out", reason="too slow") for n, t in tasks.items()]
-
-
-async def timed_fetch(session, url):
-    async with asyncio.timeout(PANEL_TIMEOUT):
-        return await fetch_json(session, url)
-
-
-async def exceptions_as_results(session, base_url, user_id):
-    return await asyncio.gather(*(timed_fetch(session, u) for u in urls(base_url, user_id).values()),
-                                return_exceptions=True)
-
-
-async def catch_all_first(session, name, url):
-    try:
-        async with asyncio.timeout(PANEL_TIMEOUT):
-            return Panel(name, "ok", await fetch_json(session, url))
-    except Exception as exc:  # TimeoutError lands here too
-        return Panel(name, "failed", reason=repr(exc))
-    except TimeoutError:
-        return Panel(name, "timed out", reason="too slow")
-
-
-async def timeout_called_failed(session, base_url, user_id):
-    return await asyncio.gather(*(catch_all_first(session, n, u) for n, u in urls(base_url, user_id).items()))
-
-
-async def no_status_check(session, name, url):
-    try:
-        async with asyncio.timeout(PANEL_TIMEOUT):
-            async with session.get(url) as response:
-                return Panel(name, "ok", await response.json())
-    except TimeoutError:
-        return Panel(name, "timed out", reason="too slow")
-
-
-async def error_status_ignored(session, base_url, user_id):
-    return await asyncio.gather(*(no_status_check(session, n, u) for n, u in urls(base_url, user_id).items()))
-
-
-async def finishing_order(session, base_url, user_id):
-    coros = [fetch_panel(session, n, u) for n, u in urls(base_url, user_id).items()]
-    return [await p for p in asyncio.as_completed(coros)]
-
-
-async def always_user_1(session, base_url, user_id):
-    return await solution(session, base_url, 1)
-
-
-async def build_dashboard(session, base_url, user_id):
+async def build_dashboard(session, base_url, user_id, show):
     raise NotImplementedError
 
 
-def sync_version(session, base_url, user_id):
-    return []
+def sync_version(session, base_url, user_id, show):
+    return None
 
 
-@pytest.mark.parametrize("answer", [solution, solution_taskgroup, create_tasks_then_await_each,
-                                    wait_then_cancel_the_slow])
-def test_accepts_a_dashboard_that_survives(answer):
-    out = assert_passes(check_build_dashboard, answer, "six panels fetched together")
-    assert "payments       timed out" in out and "reviews        failed     " in out and "503" in out
+@pytest.mark.parametrize("answer", [solution, as_completed_with_finally, wait_first_completed,
+                                    gather_of_shown_panels])
+def test_accepts_a_dashboard_that_bounds_times_out_retries_streams_and_stops(answer):
+    out = assert_passes(check_build_dashboard, answer, "at most 3 requests in flight", "leaving early cancelled")
+    assert "payments  timed out" in out and "visit     failed     " in out and "503" in out, out
 
 
 @pytest.mark.parametrize("answer, hint", [
-    (gather_unprotected, "one failing panel sank the whole dashboard: build_dashboard raised ClientResponseError"),
-    (taskgroup_unprotected, "one failing panel sank the whole dashboard: your TaskGroup raised ExceptionGroup "
-                            "(ClientResponseError)"),
-    (no_timeout, "build_dashboard was still waiting after 3 s, when the check gave up on it. Here /payments takes "
-                 "30 s to answer"),
-    (blocking_pause_in_each, "a blocking call held the event loop"),
+    (unbounded, "the server saw 6 requests in flight at once; the dashboard may have at most MAX_IN_FLIGHT = 3"),
+    (sequential, "the server never saw two requests in flight together"),
+    (retries_the_post, ("the visit was sent 2 times, and the server stored it 2 times", "a POST is not idempotent")),
+    (never_retried, "/reviews answered 503 and was tried 1 time(s)"),
+    (no_backoff, ("GET /reviews?user=2&delay=0.05&fail_first=2 was sent",
+                  "ms after the previous 503: retrying at once")),
+    (no_timeout, ("build_dashboard was still waiting after 4 s", "Here /payments takes 30 s")),
+    (timeout_per_attempt, ("the payments panel kept working for", "3 request(s)", "not one around each attempt")),
     (one_timeout_around_all, "build_dashboard raised TimeoutError, so the learner sees no dashboard at all"),
-    (sequential, "the panels were not fetched together: GET /notifications?delay=0.2 started only after another "
-                "panel had finished (the server saw at most 1 in flight)"),
-    (wait_leaves_tasks, "a panel was still running when build_dashboard returned (the server kept working on "
-                        "/payments)"),
-    (exceptions_as_results, "your list holds exceptions (ClientResponseError, TimeoutError) where panels belong"),
-    (timeout_called_failed, "/payments did not answer in time, so its panel should say 'timed out', not 'failed'"),
-    (error_status_ignored, "/reviews answered 503 but your reviews panel says 'ok'"),
-    (finishing_order, "the panels came back in the order ["),
-    (always_user_1, "the server never saw GET /users/2, GET /users/2/orders, GET /users/2/settings"),
+    (errors_let_out, "one failing panel sank the whole dashboard: build_dashboard raised ExceptionGroup"),
+    (shown_at_the_end, ("panel was ready", "yet shown after it: show each panel as it finishes")),
+    (as_completed_leaves_tasks, ("build_dashboard was cancelled while work it started was still running",
+                                 "take its panels down with it")),
+    (swallows_the_leave, "build_dashboard returned instead of ending cancelled"),
+    (blocking_pause, "a blocking call held the event loop"),
     (sync_version, "build_dashboard should be defined with `async def`"),
 ])
 def test_rejects_typical_mistakes(answer, hint):

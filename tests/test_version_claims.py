@@ -263,6 +263,21 @@ async def eager_tasks():
     found["default_factory"] = task.done()
     await task
     return found
+async def queue_shutdown():
+    """15: Queue.shutdown() (3.13+): get() hands out what is left, then raises QueueShutDown; put() raises at once."""
+    queue = asyncio.Queue()
+    if not hasattr(queue, "shutdown"):
+        return {"exists": False, "queue_shut_down": hasattr(asyncio, "QueueShutDown")}
+    await queue.put(1)
+    queue.shutdown()
+    got = await queue.get()
+    raised = {}
+    for name, call in (("get", queue.get()), ("put", queue.put(2))):
+        try:
+            await call
+        except asyncio.QueueShutDown as exc:
+            raised[name] = type(exc).__name__
+    return {"exists": True, "first_get": got, "raised": raised}
 
 
 async def main():
@@ -280,6 +295,7 @@ async def main():
     facts["gather_cancelled_child"] = await gather_cancelled_child()
     facts["outside_cancel"] = await outside_cancel_during_child_failure()
     facts["eager_tasks"] = await eager_tasks()
+    facts["queue_shutdown"] = await queue_shutdown()
 
 
 asyncio.run(main())
@@ -545,3 +561,11 @@ def test_interrupts_come_out_bare_and_asyncio_run_raises_them(python: str) -> No
         expected += [f"a child raised {exc}:", f"  the except inside main() caught {exc}",
                      f"  the except around asyncio.run() caught {exc}, the child's own: True"]
     assert script_output(python, "06_interrupts_come_out_bare.py").splitlines() == expected
+def test_queue_shutdown_from_313(facts: dict) -> None:
+    """15: on 3.13+ a shut-down queue still hands out its items, then get() and put() raise QueueShutDown;
+    before 3.13 there is neither shutdown() nor QueueShutDown, and a sentinel stops the workers."""
+    if tuple(facts["version"]) >= (3, 13):
+        assert facts["queue_shutdown"] == {"exists": True, "first_get": 1,
+                                           "raised": {"get": "QueueShutDown", "put": "QueueShutDown"}}
+    else:
+        assert facts["queue_shutdown"] == {"exists": False, "queue_shut_down": False}

@@ -1,16 +1,19 @@
-"""Checks and parts for 11_capstone_dashboard: a dashboard of six panels that survives its services.
+"""Checks and parts for 11_capstone_dashboard: a dashboard that bounds, times out, retries, streams and stops.
 
-    from lab.exercises.capstone import PANELS, PANEL_TIMEOUT, Panel, Dashboard, troubled_session
+    from lab.exercises.capstone import (PANELS, MAX_IN_FLIGHT, PANEL_TIMEOUT, ATTEMPTS, BACKOFF, IDEMPOTENT,
+                                        Panel, Dashboard, show_panel, panel_requests, troubled_session, trouble_for)
 
-PANELS names each panel and the path it reads; Panel is one panel's record (ok, failed with a
-reason, or timed out); Dashboard(panels) draws them as HTML cards. troubled_session(trouble)
-is an ordinary aiohttp.ClientSession that adds chaos parameters to the paths you name, so a
-dashboard written for healthy services can be tried against broken ones without changing a URL.
+PANELS names each panel with the method and path it calls; panel_requests(base_url, user_id) spells out
+each panel's request. Panel is one panel's record (ok, failed with a reason, or timed out);
+Dashboard(panels) draws them as HTML cards, show_panel(panel) draws one card as soon as it is ready.
+troubled_session(trouble) is an ordinary aiohttp.ClientSession that adds chaos parameters to the paths
+you name, so a dashboard written for healthy services can be tried against broken ones without changing a URL.
 """
 
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,27 +23,57 @@ import aiohttp
 from lab.checks import (
     CheckFailed,
     Observation,
-    all_together,
     check_server,
     check_session,
     observe,
     passed,
     require_async,
 )
-from lab.journal import label
+from lab.journal import Entry, label
 
-PANEL_TIMEOUT = 0.6  # seconds one panel may take before it shows "timed out"
+# ---- the dashboard's rules ----------------------------------------------------------------------
 
-PANELS = {  # panel name -> the path it reads, with {user_id} filled in
-    "profile": "/users/{user_id}",
-    "orders": "/users/{user_id}/orders?limit=3",
-    "settings": "/users/{user_id}/settings",
-    "payments": "/payments?user={user_id}",
-    "reviews": "/reviews?user={user_id}",
-    "notifications": "/notifications",
+MAX_IN_FLIGHT = 3  # requests the dashboard may have in flight at once (an asyncio.Semaphore)
+PANEL_TIMEOUT = 1.0  # seconds one panel may work (all its attempts) once it holds a slot
+ATTEMPTS = 3  # tries of an idempotent request before its panel says "failed"
+BACKOFF = 0.1  # seconds before the second try, doubled before each next one
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})  # RFC 9110, section 9.2.2
+
+PANELS = {  # panel name -> (method, path with {user_id} filled in)
+    "profile": ("GET", "/users/{user_id}"),
+    "orders": ("GET", "/users/{user_id}/orders?limit=3"),
+    "settings": ("GET", "/users/{user_id}/settings"),
+    "payments": ("GET", "/payments?user={user_id}"),
+    "reviews": ("GET", "/reviews?user={user_id}"),
+    "visit": ("POST", "/notifications"),  # records the visit: a POST, so never retried
+}
+
+# Today's trouble, as the lesson and the check both set it up (every path of a panel named):
+# payments is as good as hung, reviews fails twice with 503 then answers, recording the visit fails once
+# with 503 (and the server has stored it all the same, as a real service often has). The healthy panels end
+# at least 0.15 s apart, so the order they finish in is the same on a loaded machine.
+TROUBLE = {
+    "/users/{user_id}": {"delay": "0.5"},
+    "/users/{user_id}/orders": {"delay": "0.3"},
+    "/users/{user_id}/settings": {"delay": "0.1"},
+    "/payments": {"delay": "30"},
+    "/reviews": {"delay": "0.05", "fail_first": "2"},
+    "/notifications": {"delay": "0.1", "fail_first": "1"},
 }
 
 STATUSES = ("ok", "failed", "timed out")
+
+
+def panel_requests(base_url: str, user_id: int) -> dict[str, tuple[str, str, Any]]:
+    """name -> (method, url, JSON body or None) of each panel of PANELS, for one user."""
+    return {name: (method, base_url + path.format(user_id=user_id),
+                   {"message": "dashboard opened", "user": user_id} if method == "POST" else None)
+            for name, (method, path) in PANELS.items()}
+
+
+def trouble_for(user_id: int) -> dict[str, dict[str, str]]:
+    """TROUBLE with the user's id in its paths, for troubled_session()."""
+    return {path.format(user_id=user_id): dict(params) for path, params in TROUBLE.items()}
 
 
 @dataclass
@@ -81,6 +114,8 @@ def summary(name: str, data: Any) -> str:
         return f"{data.get('name')} · {data.get('city')} · member since {data.get('member_since')}"
     if name == "settings" and isinstance(data, dict):
         return f"theme {data.get('theme')} · language {data.get('language')} · {data.get('timezone')}"
+    if name == "visit" and isinstance(data, dict):
+        return f"recorded as notification {data.get('id')}"
     if isinstance(data, list):
         if name in ("orders", "payments") and all(isinstance(r, dict) and "amount" in r for r in data):
             total = sum(r["amount"] for r in data)
@@ -119,38 +154,69 @@ class Dashboard:
                 f'gap:10px;max-width:760px;font-family:sans-serif;color:#222">{"".join(cards)}</div>')
 
 
+def finishing_order(entries: list[Entry], user_id: int) -> list[str]:
+    """The panels of PANELS by the end of their last request in the journal (the server's view of "finished")."""
+    paths = {path.format(user_id=user_id).split("?")[0]: name for name, (_, path) in PANELS.items()}
+    last: dict[str, float] = {}
+    for e in entries:
+        if e["path"] in paths:
+            last[paths[e["path"]]] = max(last.get(paths[e["path"]], 0.0), e["end"] or float("inf"))
+    return sorted(last, key=last.__getitem__)
+
+
+def show_panel(panel: Panel) -> None:
+    """Draw one panel's card now (in Jupyter; its text line elsewhere): pass it as `show` to stream a dashboard."""
+    try:
+        from IPython.display import display
+    except ImportError:  # plain Python: the text form is enough
+        print(Dashboard([panel]))
+    else:
+        display(Dashboard([panel]))
+
+
 # ---- the check --------------------------------------------------------------------------------
 
 CHECK_USER = 2
-# Every healthy service answers after a latency of its own, so the panels overlap clearly and finish in
-# another order (reviews, orders, notifications, settings, profile) than PANELS.
-CHECK_TROUBLE = {
-    "/users/2": {"delay": "0.3"},
-    "/users/2/orders": {"delay": "0.15"},
-    "/users/2/settings": {"delay": "0.25"},
-    "/payments": {"delay": "30"},  # as good as hung: no dashboard waits that long
-    "/reviews": {"delay": "0.1", "status": "503"},
-    "/notifications": {"delay": "0.2"},
-}
-GUARD = 3.0  # the check gives up on a dashboard after this many seconds
+CHECK_TROUBLE = trouble_for(CHECK_USER)
+GUARD = 4.0  # the check gives up on a dashboard after this many seconds
+LEAVE_AFTER = 0.4  # the second run: the check leaves this long after the server saw the first request
+MIN_BACKOFF = 0.05  # a retry sent sooner than this after the last answer was sent at once
+STREAM_GAP = 0.1  # a panel done this much before another must be shown before it
+TIMEOUT_SLACK = 0.3  # a timed-out request may end this much after PANEL_TIMEOUT (the server notices late)
+
+Dashboard_ = Callable[[aiohttp.ClientSession, str, int, Callable[[Panel], None]], Awaitable[Any]]
 
 
-def _paths(user_id: int) -> dict[str, str]:
-    return {name: path.format(user_id=user_id).split("?")[0] for name, path in PANELS.items()}
+class _Screen:
+    """The check's `show`: notes which panel was shown when."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[float, Any]] = []
+
+    def __call__(self, panel: Any) -> None:
+        self.shown.append((time.monotonic(), panel))
 
 
-async def check_build_dashboard(build_dashboard: Callable[[aiohttp.ClientSession, str, int], Awaitable[Any]]) -> None:
-    """build_dashboard(session, base_url, user_id) -> six Panel records, in PANELS order.
+async def check_build_dashboard(build_dashboard: Dashboard_) -> None:
+    """build_dashboard(session, base_url, user_id, show): call show(panel) once for each panel of PANELS
+    as soon as it is ready.
 
-    The check runs it for user 2 while /payments takes 30 s and /reviews answers 503.
+    The check runs it twice for user 2 against CHECK_TROUBLE (payments hangs, reviews fails twice, the
+    visit's POST fails once): once to the end, once leaving LEAVE_AFTER s after its first request.
     """
     require_async(build_dashboard)
     api = check_server()
+    screen = _Screen()
     async with check_session(CHECK_TROUBLE) as session:
-        seen = await observe(build_dashboard, session, api.url, CHECK_USER, settle=1.0, deadline=GUARD)
-    panels = _judge(seen)
-    passed("six panels fetched together: 4 ok, reviews failed (503), payments timed out and was cancelled; "
-           "nothing left running.")
+        seen = await observe(build_dashboard, session, api.url, CHECK_USER, screen, settle=1.0, deadline=GUARD)
+    panels = _judge(seen, screen)
+    left = _Screen()
+    async with check_session(CHECK_TROUBLE) as session:
+        early = await observe(build_dashboard, session, api.url, CHECK_USER, left, settle=1.0, deadline=GUARD,
+                              cancel_after_request=LEAVE_AFTER)
+    _judge_leaving(early)
+    passed(f"at most {seen.max_in_flight} requests in flight, each panel shown as it finished, reviews retried "
+           "with backoff, the POST sent once, payments timed out; leaving early cancelled everything.")
     try:
         from IPython.display import display
     except ImportError:  # plain Python: the text form is enough
@@ -159,79 +225,126 @@ async def check_build_dashboard(build_dashboard: Callable[[aiohttp.ClientSession
         display(Dashboard(panels))
 
 
-def _judge(seen: Observation) -> list[Panel]:
+def _by_path(seen: Observation) -> dict[str, list[Entry]]:
+    paths: dict[str, list[Entry]] = {}
+    for entry in sorted(seen.entries, key=lambda e: e["start"]):
+        paths.setdefault(entry["path"], []).append(entry)
+    return paths
+
+
+def _path(name: str) -> str:
+    return PANELS[name][1].format(user_id=CHECK_USER).split("?")[0]
+
+
+def _judge(seen: Observation, screen: _Screen) -> list[Panel]:
+    name = seen.name
     seen.loop_problems("Here /payments takes 30 s to answer. Give each panel its own timeout (`async with "
-                       "asyncio.timeout(PANEL_TIMEOUT):` around its request), so a hung service costs one panel, "
+                       "asyncio.timeout(PANEL_TIMEOUT):` around its work), so a hung service costs one panel, "
                        "not the whole page.")
     error = seen.error
     if isinstance(error, TimeoutError):
-        raise CheckFailed("build_dashboard raised TimeoutError, so the learner sees no dashboard at all: the timeout "
-                          "sits around every panel together. Put it inside each panel's fetch and turn its "
+        raise CheckFailed(f"{name} raised TimeoutError, so the learner sees no dashboard at all: your timeout "
+                          "sits around every panel together. Put it inside each panel's work and turn its "
                           "TimeoutError into Panel(name, 'timed out', reason=...).")
-    if isinstance(error, BaseExceptionGroup):
-        inner = ", ".join(sorted({type(e).__name__ for e in error.exceptions}))
-        raise CheckFailed(f"one failing panel sank the whole dashboard: your TaskGroup raised {type(error).__name__} "
-                          f"({inner}) because a panel task let its error out. Catch errors inside each panel's "
-                          "coroutine and return a Panel with status 'failed' or 'timed out' instead.")
     if error is not None:
-        raise CheckFailed(f"one failing panel sank the whole dashboard: build_dashboard raised "
-                          f"{type(error).__name__}. An exception in one gathered panel propagates out of gather; "
-                          "catch it inside that panel's coroutine and return Panel(name, 'failed', reason=...).")
-    late = seen.still_running_at_return
-    if seen.leftover_tasks or late:
-        raise CheckFailed("a panel was still running when build_dashboard returned (the server kept working on "
-                          f"{', '.join(sorted({e['path'] for e in late})) or 'a request'}). "
-                          "Cancel what you give up on: asyncio.timeout cancels for you; asyncio.wait(timeout=...) "
-                          "does not.")
-    paths = _paths(CHECK_USER)
-    seen_paths = [e["path"] for e in seen.entries]
-    missing = [f"GET {p}" for p in paths.values() if p not in seen_paths]
+        inner = ""
+        if isinstance(error, BaseExceptionGroup):
+            inner = " (" + ", ".join(sorted({type(e).__name__ for e in error.exceptions})) + ")"
+        raise CheckFailed(f"one failing panel sank the whole dashboard: {name} raised {type(error).__name__}{inner}. "
+                          "Catch errors inside each panel's coroutine and show a Panel with status 'failed' or "
+                          "'timed out' instead.")
+    seen.no_leftovers("a dashboard waits for every panel it started (a TaskGroup does), or cancels it and waits.")
+    by_path = _by_path(seen)
+    missing = [f"{PANELS[n][0]} {_path(n)}" for n in PANELS if _path(n) not in by_path]
     if missing:
-        raise CheckFailed(f"the server never saw {', '.join(missing)}; fetch every panel in PANELS for the user_id "
-                          f"you are given (the check asks for user {CHECK_USER}).")
-    first = [next(e for e in seen.entries if e["path"] == p) for p in paths.values()]
-    if not all_together(first):
-        late = max(first, key=lambda e: e["start"])
-        raise CheckFailed(f"the panels were not fetched together: {label(late)} started only after another panel "
-                          f"had finished (the server saw at most {seen.max_in_flight} in flight). Start every "
-                          "panel at once, with asyncio.gather or a TaskGroup.")
-    result = seen.result
-    if not isinstance(result, (list, tuple)):
-        raise CheckFailed(f"build_dashboard returned {type(result).__name__}; return a list of six Panel records.")
-    errors = [r for r in result if isinstance(r, BaseException)]
-    if errors:
-        kinds = ", ".join(sorted({type(r).__name__ for r in errors}))
-        raise CheckFailed(f"your list holds exceptions ({kinds}) where panels belong: turn each one into "
-                          "Panel(name, 'failed' or 'timed out', reason=...).")
-    if not all(isinstance(r, Panel) for r in result):
-        kinds = ", ".join(sorted({type(r).__name__ for r in result if not isinstance(r, Panel)}))
-        raise CheckFailed(f"build_dashboard returned {kinds} items; return Panel records: Panel(name, status, data, reason).")
-    names = [p.name for p in result]
+        raise CheckFailed(f"the server never saw {', '.join(missing)}: call every panel of PANELS for the user_id "
+                          f"you are given (the check asks for user {CHECK_USER}); panel_requests() spells them out.")
+    peak = seen.max_in_flight
+    if peak > MAX_IN_FLIGHT:
+        raise CheckFailed(f"the server saw {peak} requests in flight at once; the dashboard may have at most "
+                          f"MAX_IN_FLIGHT = {MAX_IN_FLIGHT}. Share one asyncio.Semaphore(MAX_IN_FLIGHT) between the "
+                          "panels and hold it around each panel's requests.")
+    if peak < 2:
+        raise CheckFailed(f"the server never saw two requests in flight together: {name} ran its panels one after "
+                          "another. Start them all (a TaskGroup), and let the Semaphore do the limiting.")
+    posts = [e for e in seen.entries if e["method"] == "POST"]
+    if len(posts) > 1:
+        raise CheckFailed(f"the visit was sent {len(posts)} times, and the server stored it {len(posts)} times: "
+                          "a POST is not idempotent, and its 503 came after the server had stored it. Retry only "
+                          "methods in IDEMPOTENT; let the visit panel say 'failed'.")
+    payments = by_path[_path("payments")]
+    held = max(e["end"] or float("inf") for e in payments) - payments[0]["start"]
+    if held > PANEL_TIMEOUT + TIMEOUT_SLACK:
+        raise CheckFailed(f"the payments panel kept working for {held:.1f} s ({len(payments)} request(s)), longer "
+                          f"than PANEL_TIMEOUT = {PANEL_TIMEOUT} s: put one asyncio.timeout(PANEL_TIMEOUT) around "
+                          "the panel's whole work, every attempt included, not one around each attempt.")
+    reviews = by_path[_path("reviews")]
+    if len(reviews) < ATTEMPTS:
+        raise CheckFailed(f"/reviews answered 503 and was tried {len(reviews)} time(s); it answers on the third "
+                          f"try. A 503 is worth retrying on a GET: try up to ATTEMPTS = {ATTEMPTS} times.")
+    for before, after in zip(reviews, reviews[1:]):
+        gap = after["start"] - (before["end"] or after["start"])
+        if gap < MIN_BACKOFF:
+            raise CheckFailed(f"{label(after)} was sent {gap * 1000:.0f} ms after the previous 503: retrying at "
+                              "once hammers a service that is already struggling. Sleep between tries "
+                              f"(`await asyncio.sleep(BACKOFF * 2 ** attempt)`), longer each time.")
+    return _judge_panels(seen, screen, by_path)
+
+
+def _judge_panels(seen: Observation, screen: _Screen, by_path: dict[str, list[Entry]]) -> list[Panel]:
+    name = seen.name
+    if not screen.shown:
+        raise CheckFailed(f"{name} never called show(panel): call it with each Panel as soon as that panel is "
+                          "ready, so the learner sees the quick panels at once.")
+    odd = [p for _, p in screen.shown if not isinstance(p, Panel)]
+    if odd:
+        raise CheckFailed(f"show() was called with {type(odd[0]).__name__} items; call it with Panel records: "
+                          "Panel(name, status, data, reason).")
+    names = [p.name for _, p in screen.shown]
     if sorted(names) != sorted(PANELS):
-        raise CheckFailed(f"expected one panel for each of {list(PANELS)}, got {names}.")
-    if names != list(PANELS):
-        raise CheckFailed(f"the panels came back in the order {names}; return them in PANELS order "
-                          "(gather keeps the order of its arguments; as_completed gives finishing order).")
-    by_name = {p.name: p for p in result}
-    bad = [p for p in result if p.status not in STATUSES]
+        raise CheckFailed(f"show() should get one panel for each of {list(PANELS)}, once each; it got {names}.")
+    panels = {p.name: p for _, p in screen.shown}
+    bad = [p for p in panels.values() if p.status not in STATUSES]
     if bad:
         raise CheckFailed(f"panel {bad[0].name} has status {bad[0].status!r}; use one of {list(STATUSES)}.")
-    payments, reviews = by_name["payments"], by_name["reviews"]
+    payments, visit = panels["payments"], panels["visit"]
     if payments.status != "timed out":
-        raise CheckFailed(f"/payments did not answer in time, so its panel should say 'timed out', not {payments.status!r}. "
-                          "TimeoutError is an Exception too: catch it before a general `except Exception`.")
-    if reviews.status != "failed":
-        raise CheckFailed(f"/reviews answered 503 but your reviews panel says {reviews.status!r}: call "
-                          "response.raise_for_status() so an error status becomes an exception, and mark it 'failed'.")
-    if "503" not in str(reviews.reason):
-        raise CheckFailed(f"the reviews panel failed, but its reason {reviews.reason!r} does not say why: "
-                          "include the status, for example reason=f'HTTP {exc.status}'.")
-    for name in ("profile", "orders", "settings", "notifications"):
-        if by_name[name].status != "ok":
-            raise CheckFailed(f"/{name} answered fine, but your {name} panel says {by_name[name].status!r} "
-                              f"({by_name[name].reason!r}).")
-    profile = by_name["profile"].data
+        raise CheckFailed(f"/payments did not answer in time, so its panel should say 'timed out', not "
+                          f"{payments.status!r}. TimeoutError is an Exception too: catch it before a general "
+                          "`except Exception`.")
+    for healthy in ("profile", "orders", "settings", "reviews"):
+        if panels[healthy].status != "ok":
+            extra = (" (it answers on the third try, well within PANEL_TIMEOUT once the panel holds its slot: "
+                     "does your timeout also count the wait for a slot?)" if healthy == "reviews" else "")
+            raise CheckFailed(f"/{healthy} answered in the end, but your {healthy} panel says "
+                              f"{panels[healthy].status!r} ({panels[healthy].reason!r}){extra}.")
+    if visit.status != "failed" or "503" not in str(visit.reason):
+        raise CheckFailed(f"recording the visit answered 503, so the visit panel should say 'failed' with the "
+                          f"status in its reason; it says {visit.status!r} ({visit.reason!r}). Call "
+                          "response.raise_for_status(), and give reason=f'HTTP {exc.status}'.")
+    profile = panels["profile"].data
     if not isinstance(profile, dict) or profile.get("id") != CHECK_USER:
         raise CheckFailed(f"the profile panel should hold the JSON of /users/{CHECK_USER} (a dict with 'id': "
                           f"{CHECK_USER}); it holds {profile!r:.80}.")
-    return list(result)
+    done = {n: max(e["end"] or float("inf") for e in by_path[_path(n)]) for n in PANELS}
+    shown = {p.name: at for at, p in screen.shown}
+    for a in PANELS:
+        for b in PANELS:
+            if done[a] + STREAM_GAP <= done[b] and shown[a] > shown[b]:
+                raise CheckFailed(f"the {a} panel was ready {done[b] - done[a]:.1f} s before the {b} panel, yet "
+                                  f"shown after it: show each panel as it finishes (asyncio.as_completed, or a "
+                                  "TaskGroup whose panel tasks call show), not all at the end or in PANELS order.")
+    return [panels[n] for n in PANELS]
+
+
+def _judge_leaving(seen: Observation) -> None:
+    name = seen.name
+    leave = (f"When the learner leaves (Stop, or a cancel from outside) {LEAVE_AFTER} s after the first request")
+    seen.loop_problems()
+    if not seen.cancelled:
+        how = "returned" if seen.error is None else f"raised {type(seen.error).__name__}"
+        raise CheckFailed(f"{leave}, {name} {how} instead of ending cancelled: let CancelledError through "
+                          "(re-raise it after any clean-up), so the caller knows the dashboard was abandoned.")
+    seen.no_leftovers("a cancelled dashboard must take its panels down with it: start them in a TaskGroup (its "
+                      "cancel reaches every child), or cancel the tasks you started in a `finally:` and wait "
+                      "for them.")
