@@ -258,6 +258,13 @@ facts["asyncio_timeout"] = hasattr(asyncio, "timeout")
 facts["timeout_error_is_builtin"] = asyncio.TimeoutError is TimeoutError
 facts["cancelled_error"] = {"base_exception": issubclass(asyncio.CancelledError, BaseException),
                             "exception": issubclass(asyncio.CancelledError, Exception)}
+# Lesson 08: `return` in `finally` (PEP 765 warns from 3.14) and asyncio's call graph (3.14).
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    compile("def f():\n    try:\n        return 1\n    finally:\n        return None\n", "<cell>", "exec")
+facts["return_in_finally_warning"] = [f"{w.category.__name__}: {w.message}" for w in caught]
+facts["call_graph"] = all(hasattr(asyncio, name) for name in
+                          ("capture_call_graph", "format_call_graph", "print_call_graph"))
 print(json.dumps(facts))
 '''
 
@@ -374,3 +381,12 @@ def test_taskgroup_keeps_an_outside_cancel_during_a_child_failure_from_313(facts
         assert facts["outside_cancel"] == {"outcome": "cancelled", "progress": ["except*"]}
     else:  # lost: the task runs on after except*
         assert facts["outside_cancel"] == {"outcome": "ran on", "progress": ["except*", "ran on"]}
+
+
+def test_return_in_finally_warns_from_314(facts: dict) -> None:
+    expected = ["SyntaxWarning: 'return' in a 'finally' block"] if tuple(facts["version"]) >= (3, 14) else []
+    assert facts["return_in_finally_warning"] == expected
+
+
+def test_call_graph_from_314(facts: dict) -> None:
+    assert facts["call_graph"] is (tuple(facts["version"]) >= (3, 14))
