@@ -342,6 +342,11 @@ try:
 except SyntaxError as exc:
     facts["return_in_except_star"] = "SyntaxError: " + exc.msg
 
+# Lesson 08: `return` in `finally` (PEP 765 warns from 3.14).
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    compile("def f():\n    try:\n        return 1\n    finally:\n        return None\n", "<cell>", "exec")
+facts["return_in_finally_warning"] = [f"{w.category.__name__}: {w.message}" for w in caught]
 print(json.dumps(facts))
 '''
 
@@ -491,6 +496,11 @@ def test_eager_tasks_by_factory_from_312_and_per_task(facts: dict) -> None:
 
 def test_call_graph_from_314(facts: dict) -> None:
     assert facts["call_graph"] is (tuple(facts["version"]) >= (3, 14))
+
+
+def test_return_in_finally_warns_from_314(facts: dict) -> None:
+    expected = ["SyntaxWarning: 'return' in a 'finally' block"] if tuple(facts["version"]) >= (3, 14) else []
+    assert facts["return_in_finally_warning"] == expected
 
 
 def test_is_gil_enabled_from_313(facts: dict) -> None:

@@ -111,8 +111,11 @@ class Summary:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
 
-    def figure(self) -> Any:
-        """The run's timeline: one bar per request (labelled #i), colored by how it ended."""
+    def figure(self, xmax: float | None = None) -> Any:
+        """The run's timeline: one bar per request (labelled #i), colored by how it ended.
+
+        xmax: where the time axis ends, in seconds (to compare runs on one scale, or give the legend room).
+        """
         s, run = self.settings, self.run
         labels = [f"#{int(e['query'].get('seed', s.seed)) - s.seed}" for e in self.entries]
         marks = {}
@@ -121,7 +124,7 @@ class Summary:
         if run.stopped and run.raised_at is not None:
             marks["Stop"] = run.raised_at
         title = f"{name_of(s.strategy)}: {s.n} requests, at most {self.max_in_flight} in flight"
-        return timeline(self.entries, title=title, marks=marks, labels=labels)
+        return timeline(self.entries, title=title, marks=marks, labels=labels, xmax=xmax)
 
 
 async def fire(session: aiohttp.ClientSession, base_url: str, run: Run,
