@@ -39,7 +39,7 @@ async def measure_batch(api: Any, approach: Callable[[list[asyncio.Task[Any]]], 
     The row: what it raised and when (from the first request's start), the journal's outcomes,
     requests that ended ok after it had raised, and its tasks still running when it raised.
     """
-    api.reset()
+    api.clear_journal_and_notifications()
     tasks: list[asyncio.Task[Any]] = []
     try:
         await approach(tasks)
@@ -74,4 +74,3 @@ def comparison_table(rows: Mapping[str, Mapping[str, Any]], columns: Sequence[st
     return Markdown(text)
 
 
-markdown_table = comparison_table  # the old name, which notebooks/06_taskgroup.ipynb still calls

@@ -1,6 +1,6 @@
 """Your progress: each exercise whose check you passed, remembered in your own folder, and a map of it.
 
-    lab.progress.record_pass("lab.exercises.basic_gather.check_dashboard")   # the checks call this
+    lab.progress.record_pass("lab.exercises.basic_gather.check_gather_dashboard")   # the checks call this
     lab.progress.show()          # every lesson, its exercises, done or not
 
 Kept in `my-lab/.progress.json`, beside your copies of the lessons: nothing is sent anywhere, and
@@ -69,7 +69,7 @@ def done(where: Path | None = None) -> set[str]:
 class Exercise:
     lesson: str  # the notebook's path under notebooks/, e.g. "01_basic_gather.ipynb"
     module: str  # its checks' module under lab.exercises, e.g. "basic_gather"
-    check: str  # the check the exercise cell calls, e.g. "check_dashboard"
+    check: str  # the check the exercise cell calls, e.g. "check_gather_dashboard"
 
     def passed_in(self, names: set[str]) -> bool:
         return any(name == self.check or name.endswith(f"{self.module}.{self.check}") for name in names)

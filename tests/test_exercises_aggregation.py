@@ -10,7 +10,7 @@ import pytest
 from exercise_harness import assert_hint, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
-from lab.exercises.aggregation import check_dashboard, check_fetch_service
+from lab.exercises.aggregation import check_service_dashboard, check_fetch_service
 
 # --- fetch_service: the solution and typical wrong answers -------------------------------------------------
 
@@ -217,7 +217,7 @@ async def dashboard_not_written(session, base_url, services, timeout):
 
 @pytest.mark.parametrize("right", [dashboard, taskgroup_dashboard, as_completed_keyed_dashboard])
 def test_dashboard_accepts_correct_answers(right):
-    assert_passes(check_dashboard, right, "5 services at once")
+    assert_passes(check_service_dashboard, right, "5 services at once")
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -231,4 +231,4 @@ def test_dashboard_accepts_correct_answers(right):
     (blocking_dashboard, "a blocking call held the event loop"),
 ], ids=lambda v: getattr(v, "__name__", "hint"))
 def test_dashboard_rejects(wrong, hint):
-    assert_hint(check_dashboard, wrong, NotSolvedYet if wrong is dashboard_not_written else CheckFailed, hint)
+    assert_hint(check_service_dashboard, wrong, NotSolvedYet if wrong is dashboard_not_written else CheckFailed, hint)

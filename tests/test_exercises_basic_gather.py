@@ -7,7 +7,7 @@ import pytest
 from exercise_harness import assert_hint, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
-from lab.exercises.basic_gather import check_dashboard
+from lab.exercises.basic_gather import check_gather_dashboard
 
 PARTS = ["profile", "orders", "settings"]
 
@@ -131,7 +131,7 @@ def not_async(session, base_url, user_id):
 
 @pytest.mark.parametrize("right", [solution, with_taskgroup, create_task_then_await, with_wait_and_request])
 def test_correct_answers_pass(right):
-    assert_passes(check_dashboard, right, "dashboard for user 4: 3 requests, all in flight together")
+    assert_passes(check_gather_dashboard, right, "dashboard for user 4: 3 requests, all in flight together")
 
 
 @pytest.mark.parametrize("answer, hint", [
@@ -153,8 +153,8 @@ def test_correct_answers_pass(right):
     (not_async, "not_async should be defined with `async def`"),
 ])
 def test_each_mistake_gets_its_hint(answer, hint):
-    assert_hint(check_dashboard, answer, CheckFailed, hint)
+    assert_hint(check_gather_dashboard, answer, CheckFailed, hint)
 
 
 def test_not_written_yet():
-    assert_hint(check_dashboard, not_written, NotSolvedYet, "not_written is not written yet")
+    assert_hint(check_gather_dashboard, not_written, NotSolvedYet, "not_written is not written yet")

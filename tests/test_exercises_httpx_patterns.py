@@ -7,7 +7,7 @@ import pytest
 from exercise_harness import assert_hint, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
-from lab.exercises.httpx_patterns import check_dashboard
+from lab.exercises.httpx_patterns import check_httpx_dashboard
 
 PARTS = ["profile", "orders", "settings"]
 
@@ -127,7 +127,7 @@ def not_async(client, base_url, user_id):
 
 @pytest.mark.parametrize("right", [solution, with_taskgroup_and_request, create_task_then_await, gather_from_paths])
 def test_correct_answers_pass(right):
-    assert_passes(check_dashboard, right, "dashboard for user 4: 3 requests, all in flight together",
+    assert_passes(check_httpx_dashboard, right, "dashboard for user 4: 3 requests, all in flight together",
                   "a 503 raised HTTPStatusError")
 
 
@@ -147,8 +147,8 @@ def test_correct_answers_pass(right):
     (not_async, "not_async should be defined with `async def`"),
 ])
 def test_each_mistake_gets_its_hint(answer, hint):
-    assert_hint(check_dashboard, answer, CheckFailed, hint)
+    assert_hint(check_httpx_dashboard, answer, CheckFailed, hint)
 
 
 def test_not_written_yet():
-    assert_hint(check_dashboard, not_written, NotSolvedYet, "not_written is not written yet")
+    assert_hint(check_httpx_dashboard, not_written, NotSolvedYet, "not_written is not written yet")

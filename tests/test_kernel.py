@@ -36,6 +36,7 @@ class Kernel:
 
     def __init__(self) -> None:
         self.manager = KernelManager(kernel_name="python3")
+        assert self.manager.kernel_spec is not None
         self.manager.kernel_spec.argv[0] = sys.executable  # this Python's kernel, whatever is installed elsewhere
         self.manager.start_kernel(cwd=str(ROOT))
         self.client = self.manager.client()

@@ -1,3 +1,6 @@
+# mypy: disable-error-code="attr-defined, union-attr, index, type-var, arg-type"
+# (matplotlib types artists, legends and line data loosely: Patch has no get_x, a legend may be None, ...;
+# these tests read what the figures really hold.)
 """lab.journal and lab.timeline: the helpers every lesson's proof goes through."""
 
 from __future__ import annotations

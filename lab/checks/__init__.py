@@ -14,8 +14,6 @@ Every exercise module imports what it needs from `lab.checks` itself.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..journal import all_overlapped, max_in_flight
 from .formatting import describe, explain, explained, function_name, leaves, not_a_value, require_async, short
 from .observation import (
@@ -38,13 +36,3 @@ __all__ = ["BLOCKED_LOOP", "BLOCKING_SLEEP", "DEADLINE", "GRACE", "HEARTBEAT", "
            "all_overlapped", "check_server", "check_session", "describe", "explain", "explained", "function_name",
            "idle_check_server", "leaves", "max_in_flight", "not_a_value", "observe", "on_pass", "owned_by", "passed",
            "reference_json", "registered_checks", "require_async", "short"]
-
-# Old names, still importable until every caller uses the new one (lab/exercises/capstone.py imports
-# all_together): one rule each, under one name.
-_OLD_NAMES = {"all_together": all_overlapped, "peak_in_flight": max_in_flight, "name_of": function_name}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _OLD_NAMES:
-        return _OLD_NAMES[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

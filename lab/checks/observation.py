@@ -291,7 +291,7 @@ async def observe(fn: Callable[..., Awaitable[Any]], *args: Any, settle: float =
     require_async(fn)
     api = api or check_server()
     await _settle(api, settle)
-    api.reset()
+    api.clear_journal_and_notifications()
     owner = _Owner()
     watch = _LoopWatch(owner)
     heartbeat = asyncio.create_task(watch.beat())

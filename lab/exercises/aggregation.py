@@ -132,7 +132,6 @@ async def check_service_dashboard(dashboard: Callable[..., Awaitable[Any]]) -> N
     passed(f"{len(DASHBOARD)} services at once: 3 ok, settings error, payments timeout, in the order asked.")
 
 
-check_dashboard = check_service_dashboard  # the old name, which notebooks/05_aggregation.ipynb still calls
 
 
 async def reference_fetch_service(session: aiohttp.ClientSession, name: str, url: str,

@@ -112,7 +112,6 @@ async def check_gather_dashboard(dashboard: Callable[[aiohttp.ClientSession, str
     passed(three_parts_passed() + ".")
 
 
-check_dashboard = check_gather_dashboard  # the old name, which notebooks/01_basic_gather.ipynb still calls
 
 
 async def reference_dashboard(session: aiohttp.ClientSession, base_url: str, user_id: int) -> dict[str, Any]:

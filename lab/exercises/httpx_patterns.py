@@ -114,7 +114,6 @@ async def check_httpx_dashboard(dashboard: Callable[[httpx.AsyncClient, str, int
     passed(f"{three_parts_passed()}; a 503 raised HTTPStatusError.")
 
 
-check_dashboard = check_httpx_dashboard  # the old name, which notebooks/14_httpx.ipynb still calls
 
 
 async def reference_httpx_dashboard(client: httpx.AsyncClient, base_url: str, user_id: int) -> dict[str, Any]:
