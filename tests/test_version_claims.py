@@ -278,9 +278,74 @@ async def queue_shutdown():
         except asyncio.QueueShutDown as exc:
             raised[name] = type(exc).__name__
     return {"exists": True, "first_get": got, "raised": raised}
+async def call_graph():
+    """What a gather's children and a default gather's leftover show (deeper/cancellation)."""
+    async def child(seconds):
+        await asyncio.sleep(seconds)
+
+    async def parent():
+        await asyncio.gather(child(0.05), child(0.05))
+
+    async def fail():
+        await asyncio.sleep(0.01)
+        raise ValueError("failed")
+
+    def others():
+        return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    loader = asyncio.create_task(parent(), name="parent")
+    await asyncio.sleep(0.01)
+    children = [t for t in others() if t is not loader]
+    graph = {"repr_names_gathers_callback": all("gather.<locals>._done_callback" in repr(t) for t in children)}
+    if hasattr(asyncio, "capture_call_graph"):
+        graph["children_awaited_by"] = sorted(a.future.get_name() for t in children
+                                              for a in asyncio.capture_call_graph(t).awaited_by)
+        graph["child_stack"] = [e.frame.f_code.co_name for e in asyncio.capture_call_graph(children[0]).call_stack]
+        graph["formats"] = all(isinstance(asyncio.format_call_graph(t), str) for t in children)
+    await loader
+    try:
+        await asyncio.gather(fail(), child(0.05))
+    except ValueError:
+        (leftover,) = others()
+        if hasattr(asyncio, "capture_call_graph"):
+            graph["leftover_awaited_by"] = len(asyncio.capture_call_graph(leftover).awaited_by)
+    await leftover
+    graph["functions"] = [hasattr(asyncio, f) for f in ("capture_call_graph", "format_call_graph", "print_call_graph")]
+    return graph
+
+
+async def gather_one_cancelled_child():
+    """Default gather, one child cancelled: CancelledError reaches an awaiter nobody cancelled (deeper/cancellation)."""
+    tasks = [asyncio.create_task(asyncio.sleep(0.05, i)) for i in range(3)]
+    asyncio.get_running_loop().call_later(0.01, tasks[0].cancel)
+    try:
+        await asyncio.gather(*tasks)
+        raised = None
+    except asyncio.CancelledError:
+        raised = "CancelledError"
+        state = {"done": [t.done() for t in tasks], "cancelling": asyncio.current_task().cancelling()}
+    state["raised"] = raised
+    state["siblings"] = [await t for t in tasks[1:]]
+    return state
+
+
+def asyncio_commands():
+    """`python -m asyncio ps|pstree --help`: the commands exist (3.14+), or the asyncio REPL starts instead."""
+    import subprocess
+    seen = {}
+    for command in ("ps", "pstree"):
+        done = subprocess.run([sys.executable, "-m", "asyncio", command, "--help"], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=30)
+        if done.stdout.startswith("usage:"):
+            seen[command] = "usage"
+        else:
+            seen[command] = "asyncio REPL" if "asyncio REPL" in done.stderr + done.stdout else done.stdout[:80]
+    return seen
 
 
 async def main():
+    facts["call_graph_shown"] = await call_graph()
+    facts["gather_one_cancelled_child"] = await gather_one_cancelled_child()
     facts["as_completed_async_for"] = await as_completed_async_for()
     facts["as_completed_plain_for_same_object"] = await as_completed_plain_for_yields_new_awaitables()
     facts["as_completed_timeout"] = await as_completed_timeout()
@@ -299,6 +364,7 @@ async def main():
 
 
 asyncio.run(main())
+facts["asyncio_commands"] = asyncio_commands()
 facts["eager_task_factory"] = hasattr(asyncio, "eager_task_factory")
 facts["taskgroup_cancel"] = hasattr(asyncio.TaskGroup, "cancel")
 facts["call_graph"] = hasattr(asyncio, "print_call_graph") and hasattr(asyncio, "capture_call_graph")
@@ -579,3 +645,25 @@ def test_queue_shutdown_from_313(facts: dict) -> None:
                                            "raised": {"get": "QueueShutDown", "put": "QueueShutDown"}}
     else:
         assert facts["queue_shutdown"] == {"exists": False, "queue_shut_down": False}
+def test_call_graph_from_314_and_the_task_repr_before(facts: dict) -> None:
+    got = facts["call_graph_shown"]
+    assert got["repr_names_gathers_callback"] is True  # the tool before 3.14: the task's repr
+    if tuple(facts["version"]) >= (3, 14):
+        assert got["functions"] == [True, True, True]
+        assert got["children_awaited_by"] == ["parent", "parent"]
+        assert got["child_stack"] == ["sleep", "child"]
+        assert got["formats"] is True
+        assert got["leftover_awaited_by"] == 0  # a default gather's leftover: nobody awaits it
+    else:
+        assert got["functions"] == [False, False, False]
+        assert "children_awaited_by" not in got
+
+
+def test_asyncio_ps_and_pstree_commands_from_314(facts: dict) -> None:
+    want = "usage" if tuple(facts["version"]) >= (3, 14) else "asyncio REPL"
+    assert facts["asyncio_commands"] == {"ps": want, "pstree": want}
+
+
+def test_gather_one_cancelled_child_raises_into_an_uncancelled_caller(facts: dict) -> None:
+    assert facts["gather_one_cancelled_child"] == {"raised": "CancelledError", "done": [True, False, False],
+                                                   "cancelling": 0, "siblings": [1, 2]}
