@@ -31,7 +31,8 @@ def test_post_build_installs_the_pinned_lab() -> None:
     lines = post_build.read_text().splitlines()
     assert any("-r requirements.txt" in line for line in lines)
     assert any(line.rstrip().endswith("-e .") for line in lines), "import fakeapi and lab need the package installed"
-    assert "python tools/lab_env.py --configure-here" in lines, "the lab's Jupyter settings (my-lab/, Stop) in the image"
+    assert "python tools/lab_env.py --configure-here" in lines, (
+        "the lab's Jupyter settings (my-lab/, Stop) in the image")
     # With binder/ present repo2docker ignores the root's requirements.txt, so nothing else may hide there.
     assert sorted(p.name for p in BINDER.iterdir()) == ["postBuild", "runtime.txt"]
 

@@ -10,7 +10,7 @@ import pytest
 from exercise_harness import assert_hint, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
-from lab.exercises.aggregation import check_service_dashboard, check_fetch_service
+from lab.exercises.aggregation import check_fetch_service, check_service_dashboard
 
 # --- fetch_service: the solution and typical wrong answers -------------------------------------------------
 

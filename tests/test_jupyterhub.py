@@ -286,7 +286,8 @@ def test_idle_culler_stops_the_idle_server_not_the_busy_one_and_keeps_the_work(h
                     try:
                         outcome = await asyncio.wait_for(running, 60)
                     except AssertionError as closed:
-                        raise AssertionError(f"the busy learner's kernel went away while its cell ran: {closed}")
+                        raise AssertionError(
+                            f"the busy learner's kernel went away while its cell ran: {closed}") from closed
             assert outcome["status"] == "ok", outcome["errors"]
             async with api.get(f"{url}/hub/api/users/{busy}") as response:
                 busy_server = (await response.json())["servers"].get("")

@@ -52,7 +52,6 @@ def test_stopwatch_restart_returns_its_start() -> None:
 ])
 def test_comparison_table(rows: dict, columns: list, expected: list) -> None:
     table = lab.comparison_table(rows, columns)
-    assert lab.markdown_table is lab.comparison_table  # the old name, until notebooks/06 calls the new one
     assert getattr(table, "data", table).splitlines() == expected
 
 

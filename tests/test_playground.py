@@ -144,7 +144,8 @@ def test_the_widgets_run_the_same_code_path_as_the_button():
         assert stopped.run.stopped and not playground.running and playground.status.value == "stopped"
         classes = {c for widget in [playground.ui, playground.run_button, playground.stop_button,
                                     playground.timeline_output, playground.summary_text] for c in widget._dom_classes}
-        assert {"playground", "playground-run", "playground-stop", "playground-timeline", "playground-summary"} <= classes
+        assert {"playground", "playground-run", "playground-stop", "playground-timeline",
+                "playground-summary"} <= classes
 
     asyncio.run(scenario())
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import textwrap
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-Job = Callable[[], Awaitable[Any]]
+Job = Callable[[], Coroutine[Any, Any, Any]]
 Strategy = Callable[[list[Job], int], Awaitable[Any]]
 
 

@@ -96,8 +96,9 @@ class Playground:
     def settings(self) -> Settings:
         """The sliders' values; the strategy as the menu's name (one of STRATEGIES) or your function."""
         key = self.strategy.value
-        return Settings(strategy=key if key in STRATEGIES else self.strategies[key], n=self.n.value, latency=self.latency.value,
-                        jitter=self.jitter.value, fail_rate=self.fail_rate.value, seed=self.seed.value, k=self.k.value)
+        return Settings(strategy=key if key in STRATEGIES else self.strategies[key], n=self.n.value,
+                        latency=self.latency.value, jitter=self.jitter.value, fail_rate=self.fail_rate.value,
+                        seed=self.seed.value, k=self.k.value)
 
     # the one way a run starts: the Run button calls start(), and so does run()
     def start(self, **settings: Any) -> asyncio.Task[Summary]:
@@ -106,7 +107,8 @@ class Playground:
             raise RuntimeError("a run is going on: wait for it, or press Stop")
         if "strategy" in settings and settings["strategy"] not in self.strategies:
             raise ValueError(f"strategy must be one of {list(self.strategies)}, got {settings['strategy']!r}")
-        Settings(**{**vars(self.settings()), **{k: v for k, v in settings.items() if k != "strategy"}})  # values checked first
+        # values checked first
+        Settings(**{**vars(self.settings()), **{k: v for k, v in settings.items() if k != "strategy"}})
         for name, value in settings.items():
             control = getattr(self, name)
             if hasattr(control, "max") and not control.min <= value <= control.max:
