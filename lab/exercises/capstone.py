@@ -12,6 +12,7 @@ you name, so a dashboard written for healthy services can be tried against broke
 
 from __future__ import annotations
 
+import asyncio
 import html
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ import aiohttp
 
 from lab.checks import (
     CheckFailed,
+    ExerciseCheck,
     Observation,
     check_server,
     check_session,
@@ -348,3 +350,44 @@ def _judge_leaving(seen: Observation) -> None:
     seen.no_leftovers("a cancelled dashboard must take its panels down with it: start them in a TaskGroup (its "
                       "cancel reaches every child), or cancel the tasks you started in a `finally:` and wait "
                       "for them.")
+
+
+# ---- a correct answer, for the registry of checks (the lesson's own solution) ----------------------
+
+
+async def _reference_fetch(session: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> Any:
+    tries = ATTEMPTS if method in IDEMPOTENT else 1
+    for attempt in range(tries):
+        try:
+            async with session.request(method, url, json=body) as response:
+                response.raise_for_status()
+                return await response.json()
+        except aiohttp.ClientResponseError as exc:
+            if exc.status < 500 or attempt == tries - 1:
+                raise
+        await asyncio.sleep(BACKOFF * 2 ** attempt)
+
+
+async def reference_build_dashboard(session: aiohttp.ClientSession, base_url: str, user_id: int,
+                                    show: Callable[[Panel], None]) -> None:
+    limit = asyncio.Semaphore(MAX_IN_FLIGHT)
+
+    async def panel(name: str, method: str, url: str, body: Any) -> None:
+        async with limit:
+            try:
+                async with asyncio.timeout(PANEL_TIMEOUT):
+                    shown = Panel(name, "ok", await _reference_fetch(session, method, url, body))
+            except TimeoutError:
+                shown = Panel(name, "timed out", reason=f"no answer within {PANEL_TIMEOUT} s")
+            except aiohttp.ClientResponseError as exc:
+                shown = Panel(name, "failed", reason=f"HTTP {exc.status}")
+            except (aiohttp.ClientError, ValueError) as exc:
+                shown = Panel(name, "failed", reason=type(exc).__name__)
+        show(shown)
+
+    async with asyncio.TaskGroup() as tg:
+        for name, (method, url, body) in panel_requests(base_url, user_id).items():
+            tg.create_task(panel(name, method, url, body))
+
+
+CHECKS = (ExerciseCheck(check_build_dashboard, reference=reference_build_dashboard, writes=True),)

@@ -8,12 +8,22 @@ requests in flight (one per worker), and returns {id: the JSON, or the exception
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 
-from lab.checks import CheckFailed, Observation, check_server, check_session, observe, passed, require_async
+from lab.checks import (
+    CheckFailed,
+    ExerciseCheck,
+    Observation,
+    check_server,
+    check_session,
+    observe,
+    passed,
+    require_async,
+)
 
 CHECK_WORKERS = 3
 CHECK_IDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]  # 11 does not exist: a 404
@@ -88,3 +98,33 @@ def _judge(seen: Observation) -> None:
         if i not in FAILING and not (isinstance(result[i], dict) and result[i].get("id") == i):
             raise CheckFailed(f"the result for id {i} should be the JSON of /users/{i} (a dict with 'id': {i}); "
                               f"it is {result[i]!r:.80}.")
+
+
+# ---- a correct answer, for the registry of checks (the lesson's own solution) ----------------------
+
+_STOP = object()
+
+
+async def reference_run_pool(session: aiohttp.ClientSession, base_url: str, user_ids: list[int],
+                             workers: int) -> dict[int, Any]:
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    results: dict[int, Any] = {}
+
+    async def work() -> None:
+        while (user_id := await queue.get()) is not _STOP:
+            try:
+                async with session.get(f"{base_url}/users/{user_id}") as response:
+                    response.raise_for_status()
+                    results[user_id] = await response.json()
+            except aiohttp.ClientError as exc:
+                results[user_id] = exc
+
+    async with asyncio.TaskGroup() as tg:
+        for _ in range(workers):
+            tg.create_task(work())
+        for user_id in [*user_ids, *[_STOP] * workers]:
+            await queue.put(user_id)
+    return results
+
+
+CHECKS = (ExerciseCheck(check_run_pool, reference=reference_run_pool),)
