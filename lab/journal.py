@@ -42,7 +42,8 @@ def max_in_flight(entries: Iterable[Entry], tolerance: float = OVERLAP_TOLERANCE
     Overlaps of at most `tolerance` seconds (a request closed just after the next one started) do not
     count; pass `tolerance=0` for the raw count.
     """
-    shrunk = [{**e, "end": max(e["start"], e["end"] - tolerance)} if e["end"] is not None else e
+    # Each request keeps a sliver of its own (a request shorter than the tolerance still counts as one).
+    shrunk = [{**e, "end": max(e["start"] + 1e-9, e["end"] - tolerance)} if e["end"] is not None else e
               for e in entries]
     return max((count for _, count in in_flight_steps(shrunk)), default=0)
 

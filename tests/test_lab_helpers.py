@@ -164,3 +164,10 @@ def test_in_jupyter_the_summary_is_shown_as_text_under_the_image() -> None:
     image, text = captured.outputs
     assert "image/png" in image.data and image.data["text/plain"] == fig.lab_summary
     assert text.data == {"text/plain": "Timeline: 2 requests, all 2 in flight together; outcomes: error 1, ok 1."}
+
+
+def test_a_request_shorter_than_the_tolerance_still_counts() -> None:
+    """Lesson 07's one-at-a-time loop: seven 3 ms requests in a row were in flight one at a time, not zero."""
+    row = [entry(i * 0.004, i * 0.004 + 0.003) for i in range(7)]
+    assert lab.max_in_flight(row) == 1
+    assert lab.max_in_flight([entry(0, 1), entry(0.5, 0.505)]) == 2  # a short one inside a long one overlaps it
