@@ -413,6 +413,18 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     compile("def f():\n    try:\n        return 1\n    finally:\n        return None\n", "<cell>", "exec")
 facts["return_in_finally_warning"] = [f"{w.category.__name__}: {w.message}" for w in caught]
+# Lesson 01: gather(list) without the star.
+async def gather_a_list():
+    async def one():
+        return 1
+    calls = [one()]
+    try:
+        await asyncio.gather(calls)
+    except TypeError as exc:
+        return f"TypeError: {exc}"
+    finally:
+        calls[0].close()
+facts["gather_a_list"] = asyncio.run(gather_a_list())
 print(json.dumps(facts))
 '''
 
@@ -667,3 +679,11 @@ def test_asyncio_ps_and_pstree_commands_from_314(facts: dict) -> None:
 def test_gather_one_cancelled_child_raises_into_an_uncancelled_caller(facts: dict) -> None:
     assert facts["gather_one_cancelled_child"] == {"raised": "CancelledError", "done": [True, False, False],
                                                    "cancelling": 0, "siblings": [1, 2]}
+
+
+def test_gather_of_a_list_is_a_type_error(facts: dict) -> None:
+    """01: forgetting the * hands gather one list; the message names it unhashable, worded anew in 3.14."""
+    if tuple(facts["version"]) >= (3, 14):
+        assert facts["gather_a_list"] == "TypeError: cannot use 'list' as a dict key (unhashable type: 'list')"
+    else:
+        assert facts["gather_a_list"] == "TypeError: unhashable type: 'list'"
