@@ -12,6 +12,8 @@ is no lesson goes:
 - tracebacks (never compared by nbval): ANSI colour codes, and absolute paths made relative
   (`.../lib/python3.14/site-packages/aiohttp/...` -> `site-packages/aiohttp/...`, the stdlib ->
   `lib/python3.14/...`, ipykernel's temporary cell files -> `<cell>`, this repository -> `lab/...`);
+- outputs of cells tagged `nbval-ignore-output` (which nbval never compares; they show what one Python
+  did): the same paths made relative, and object addresses (`0x7f...`) masked;
 - execution counts are numbered 1, 2, ... over the executed code cells, as a fresh Run All numbers them.
 Cell ids are kept (docs/ cites cells by id). The file is written as Jupyter writes it (nbformat), so a
 save from JupyterLab followed by this script gives the same bytes as `make notebooks`.
@@ -53,10 +55,20 @@ TRACEBACK_PATHS = [
 
 
 def clean_traceback_line(line: str) -> str:
-    line = ANSI.sub("", line).replace(f"{ROOT}{os.sep}", "")
+    line = ANSI.sub("", line)
     for pattern, replacement in TRACEBACK_PATHS:
         line = pattern.sub(replacement, line)
-    return line
+    return line.replace(f"{ROOT}{os.sep}", "")
+
+
+IGNORED = "nbval-ignore-output"
+ADDRESS = re.compile(r"\b0x[0-9a-f]{8,}\b")
+
+
+def clean_shown_text(text: str | list[str]) -> str:
+    """An output nbval does not compare (a version-dependent cell's): paths relative, object addresses masked."""
+    joined = "".join(text)
+    return "\n".join(ADDRESS.sub("0x…", clean_traceback_line(line)) for line in joined.split("\n"))
 
 
 def normalise(nb: Any) -> Any:
@@ -77,6 +89,11 @@ def normalise(nb: Any) -> Any:
                 del data[WIDGET_VIEW]
             if output.get("output_type") == "error":
                 output["traceback"] = [clean_traceback_line(line) for line in output.get("traceback", [])]
+            elif IGNORED in cell.get("metadata", {}).get("tags", []):  # never compared: paths and addresses go
+                if "text" in output:
+                    output["text"] = clean_shown_text(output["text"])
+                if "text/plain" in data:
+                    data["text/plain"] = clean_shown_text(data["text/plain"])
     return nb
 
 
