@@ -171,6 +171,9 @@ def test_no_doc_describes_fakeapis_middlewares(path: str) -> None:
 # notebook and still show what it is cited for: its source must contain the keyword recorded here.
 CITATION = re.compile(r"\[(\d\d|deeper/\w+) · ([\w-]+)\]\(\.\./notebooks/((\d\d)_\w+|(deeper/\w+))\.ipynb\)")
 KEYWORDS: dict[tuple[str, str], str] = {
+    ("deeper/cancellation", "b41e6a01"): ".cancel)",
+    ("deeper/what_becomes_a_result", "5d0e7a02"): "GeneratorExit()",
+    ("deeper/exception_groups", "b5e0c104"): "06_interrupts_come_out_bare.py",
     ("01", "01f0a002"): "asyncio.gather(calls)",
     ("03", "861067cf"): "status/500",
     ("07", "1184f76a"): "asyncio.gather(",
