@@ -12,6 +12,7 @@ while executing each lesson once more, not twice more. tests/test_rerun.py shows
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -48,8 +49,10 @@ def _again(item: Any, run_again: Any, label: str) -> Any:
     options = item.options.copy()
     options["compared_the_first_time"] = bool(options["check"])
     options["check"] = True  # so that nbval calls compare_outputs, which looks for stderr either way
+    # A copy of the cell: nbval merges the reference's stream outputs in place (coalesce_streams), so a cell
+    # shared by two items would compare its second run against doubled text.
     return run_again.from_parent(item.parent, name=f"{item.name}, {label}", cell_num=item.cell_num,
-                                 cell=item.cell, options=options)
+                                 cell=copy.deepcopy(item.cell), options=options)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

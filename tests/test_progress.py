@@ -43,8 +43,8 @@ def test_a_pass_is_remembered_in_the_workspace_and_shown(workspace: Path) -> Non
     shown = dict(progress.show(workspace).rows)
     assert shown["01_basic_gather.ipynb"] == [("check_gather_dashboard", True)]
     assert shown["00_start_here.ipynb"] == [("check_todo_title", True)]
-    # The same check name in another lesson's module is another exercise: still to do.
-    assert shown["14_httpx.ipynb"] == [("check_gather_dashboard", False)]
+    # Lesson 14's dashboard is another exercise, with a check of its own: still to do.
+    assert shown["14_httpx.ipynb"] == [("check_httpx_dashboard", False)]
     assert "2 of" in str(progress.show(workspace))
     assert "✔ `check_gather_dashboard`" in progress.show(workspace)._repr_markdown_()
     assert json.loads((workspace / ".progress.json").read_text())  # a small JSON file, in the workspace
