@@ -12,7 +12,7 @@ import pytest
 from exercise_harness import assert_hint, assert_passes
 
 from lab.checks import CheckFailed, NotSolvedYet
-from lab.exercises.worker_pool import check_run_pool
+from lab.exercises.worker_pool import check_run_pool, reference_run_pool
 
 STOP = None
 
@@ -23,10 +23,15 @@ async def fetch_json(session, url):
         return await response.json()
 
 
-# ---- the lesson's solution: a Queue, N workers, one sentinel per worker ------------------------
+# ---- the lesson's solution (the module's own: a Queue, a TaskGroup of N workers, one sentinel each) ------
+
+solution = reference_run_pool
 
 
-async def solution(session, base_url, user_ids, workers):
+# ---- right answers written differently --------------------------------------------------------------
+
+
+async def tasks_then_gather(session, base_url, user_ids, workers):
     queue = asyncio.Queue()
     results = {}
 
@@ -44,9 +49,6 @@ async def solution(session, base_url, user_ids, workers):
         await queue.put(STOP)
     await asyncio.gather(*tasks)
     return results
-
-
-# ---- right answers written differently --------------------------------------------------------------
 
 
 async def with_shutdown(session, base_url, user_ids, workers):
@@ -285,7 +287,8 @@ SHUTDOWN = pytest.param(with_shutdown, marks=pytest.mark.skipif(
     sys.version_info < (3, 13), reason="asyncio.Queue.shutdown() arrived in Python 3.13"))
 
 
-@pytest.mark.parametrize("answer", [solution, SHUTDOWN, taskgroup_of_workers_with_producer, join_then_cancel])
+@pytest.mark.parametrize("answer", [solution, tasks_then_gather, SHUTDOWN, taskgroup_of_workers_with_producer,
+                                    join_then_cancel])
 def test_accepts_a_pool(answer):
     assert_passes(check_run_pool, answer, "11 items through 3 workers: at most 3 in flight")
 

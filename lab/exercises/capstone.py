@@ -13,6 +13,7 @@ you name, so a dashboard written for healthy services can be tried against broke
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import time
 from collections.abc import Awaitable, Callable
@@ -355,8 +356,10 @@ def _judge_leaving(seen: Observation) -> None:
 # ---- a correct answer, for the registry of checks (the lesson's own solution) ----------------------
 
 
-async def _reference_fetch(session: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> Any:
-    tries = ATTEMPTS if method in IDEMPOTENT else 1
+async def reference_fetch_with_retry(session: aiohttp.ClientSession, method: str, url: str, body: Any = None,
+                                     attempts: int = ATTEMPTS) -> Any:
+    """One request's JSON; an idempotent one is tried `attempts` times on a 5xx, with a doubling backoff."""
+    tries = attempts if method in IDEMPOTENT else 1
     for attempt in range(tries):
         try:
             async with session.request(method, url, json=body) as response:
@@ -368,22 +371,32 @@ async def _reference_fetch(session: aiohttp.ClientSession, method: str, url: str
         await asyncio.sleep(BACKOFF * 2 ** attempt)
 
 
+Fetch = Callable[[aiohttp.ClientSession, str, str, Any], Awaitable[Any]]
+
+
+async def reference_load_panel(session: aiohttp.ClientSession, limit: contextlib.AbstractAsyncContextManager[Any],
+                               name: str, method: str, url: str, body: Any = None,
+                               fetch: Fetch = reference_fetch_with_retry) -> Panel:
+    """One panel: a slot of `limit`, then its fetch within PANEL_TIMEOUT, turned into what the panel shows."""
+    async with limit:
+        try:
+            async with asyncio.timeout(PANEL_TIMEOUT):
+                return Panel(name, "ok", await fetch(session, method, url, body))
+        except TimeoutError:
+            return Panel(name, "timed out", reason=f"no answer within {PANEL_TIMEOUT} s")
+        except aiohttp.ClientResponseError as exc:
+            return Panel(name, "failed", reason=f"HTTP {exc.status}")
+        except (aiohttp.ClientError, ValueError) as exc:
+            return Panel(name, "failed", reason=type(exc).__name__)
+
+
 async def reference_build_dashboard(session: aiohttp.ClientSession, base_url: str, user_id: int,
                                     show: Callable[[Panel], None]) -> None:
+    """The lesson's solution: every panel in a TaskGroup, at most MAX_IN_FLIGHT at once, each shown when done."""
     limit = asyncio.Semaphore(MAX_IN_FLIGHT)
 
     async def panel(name: str, method: str, url: str, body: Any) -> None:
-        async with limit:
-            try:
-                async with asyncio.timeout(PANEL_TIMEOUT):
-                    shown = Panel(name, "ok", await _reference_fetch(session, method, url, body))
-            except TimeoutError:
-                shown = Panel(name, "timed out", reason=f"no answer within {PANEL_TIMEOUT} s")
-            except aiohttp.ClientResponseError as exc:
-                shown = Panel(name, "failed", reason=f"HTTP {exc.status}")
-            except (aiohttp.ClientError, ValueError) as exc:
-                shown = Panel(name, "failed", reason=type(exc).__name__)
-        show(shown)
+        show(await reference_load_panel(session, limit, name, method, url, body))
 
     async with asyncio.TaskGroup() as tg:
         for name, (method, url, body) in panel_requests(base_url, user_id).items():
