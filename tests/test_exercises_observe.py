@@ -9,6 +9,7 @@ and the words hints are made of (not_a_value, explain).
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 import time
 from typing import Any
@@ -26,6 +27,7 @@ from lab.checks import (
     on_pass,
     passed,
 )
+from lab.checks.observation import SLEEP_IS_AUDITED
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -126,6 +128,26 @@ def test_eager_tasks_are_counted_the_same(fn):
 def test_only_the_functions_time_sleep_counts():
     assert observed(sleeps_on_the_loop).blocked == pytest.approx(0.05)
     assert observed(clean).blocked == 0.0  # the background's time.sleep(0.01) calls added up to more than 0.02
+
+
+def test_time_sleep_is_left_alone_where_python_audits_it():
+    """3.13+ raises an audit event for time.sleep: a check listens for it and never replaces time.sleep;
+    before, it is swapped for the observation only. Either way the function's sleep is counted."""
+    untouched: list[bool] = []
+    real_sleep = time.sleep
+
+    async def sleeps_and_looks() -> str:
+        untouched.append(time.sleep is real_sleep)
+        time.sleep(0.04)
+        return "done"
+
+    assert observed(sleeps_and_looks).blocked == pytest.approx(0.04)
+    assert untouched == [sys.version_info >= (3, 13)]
+    probe = ("import sys, time; seen = []; "
+             "sys.addaudithook(lambda event, args: seen.append(args) if event == 'time.sleep' else None); "
+             "time.sleep(0.001); print(seen)")
+    audited = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert audited.strip() == ("[(0.001,)]" if SLEEP_IS_AUDITED else "[]")
 
 
 def test_one_overlap_rule():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -170,6 +171,23 @@ class Observation:
 # ---- the loop's view --------------------------------------------------------------------------
 
 _real_sleep = time.sleep
+SLEEP_IS_AUDITED = sys.version_info >= (3, 13)
+"""Python 3.13 added a `time.sleep` audit event: there a check listens for it (sys.addaudithook) and
+leaves `time.sleep` alone. On 3.11 and 3.12 a check swaps `time.sleep` for the length of the
+observation only, for a wrapper that notes the call and then sleeps as asked."""
+_listening: list[_LoopWatch] = []  # the observations running now, told of every time.sleep (3.13+)
+_hook_added = False
+
+
+def _on_audit_event(event: str, args: tuple[Any, ...]) -> None:
+    """An audit hook stays for the life of the process: outside a check it only compares a string."""
+    if event == "time.sleep" and _listening:
+        try:
+            for watch in _listening:
+                watch.note_sleep(args[0])
+        except Exception:  # noqa: S110 - a hook that raises would make the learner's time.sleep raise
+            pass
+
 
 
 class _LoopWatch:
@@ -202,20 +220,36 @@ class _LoopWatch:
             self.ticks.append(time.monotonic())
             _real_sleep(self.TICK)
 
-    def _sleep(self, seconds: Any) -> None:
-        """time.sleep during an observation: the same for every caller; a call on the loop's thread is noted."""
+    def note_sleep(self, seconds: Any) -> None:
+        """A time.sleep call, about to sleep: noted when it is on the loop's thread (whose, by its context)."""
         if threading.get_ident() == self._loop_thread:
             if _OWNER.get() is self.owner:
                 self.slept += max(0.0, float(seconds))
             else:
                 now = time.monotonic()
                 self.others.append((now, now + max(0.0, float(seconds))))
+
+    def _sleep(self, seconds: Any) -> None:
+        """time.sleep during an observation on 3.11 and 3.12: the same for every caller, and noted."""
+        self.note_sleep(seconds)
         _real_sleep(seconds)
 
     @contextlib.contextmanager
     def sleeps_noted(self) -> Iterator[None]:
-        """Swap time.sleep for _sleep for the block only, and put back what was there on every way out
-        (unless someone swapped it again meanwhile, whose swap is theirs to undo)."""
+        """Note every time.sleep during the block: by the audit event (3.13+), else by swapping time.sleep for
+        _sleep for the block only, putting back what was there on every way out (unless someone swapped it
+        again meanwhile, whose swap is theirs to undo)."""
+        global _hook_added
+        if SLEEP_IS_AUDITED:
+            if not _hook_added:
+                sys.addaudithook(_on_audit_event)
+                _hook_added = True
+            _listening.append(self)
+            try:
+                yield
+            finally:
+                _listening.remove(self)
+            return
         previous = time.sleep
         time.sleep = self._sleep
         try:
