@@ -454,3 +454,36 @@ def test_a_check_fails_then_passes_in_the_learners_own_copy(browser: Any, make_l
         screenshot(page, "learner_check")
         page.close()
 
+
+def test_a_glossary_link_in_a_lesson_opens_the_glossary_at_its_term(browser: Any, make_lab: Any) -> None:
+    """A learner clicks a glossary link in lesson 00's rendered text: docs/glossary.md opens in
+    JupyterLab's markdown viewer, scrolled to the linked term's heading."""
+    url = make_lab.url
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/workspaces/glossary/tree/my-lab/00_start_here.ipynb?reset")
+    try:
+        page.wait_for_selector(".jp-Notebook .jp-RenderedMarkdown", timeout=60_000)
+        # The server rewrites the link (to /files/docs/glossary.md?_xsrf=...#term): the term is its fragment.
+        link = page.locator(".jp-Notebook .jp-RenderedMarkdown a[href*='glossary.md'][href*='#']").first
+        link.wait_for(timeout=30_000)
+        term = link.get_attribute("href").rsplit("#", 1)[1]
+        link.scroll_into_view_if_needed()
+        link.click()
+        viewer = page.locator(".jp-MarkdownViewer:visible")
+        viewer.wait_for(timeout=30_000)
+        current = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current").all_inner_texts()
+        assert [t.strip() for t in current] == ["glossary.md"], current
+        heading = viewer.locator(f"[data-jupyter-id='{term}']")
+        heading.wait_for(timeout=30_000)
+        title = viewer.locator("h1").first
+
+        def at_the_term() -> bool:
+            box, top = viewer.bounding_box(), heading.bounding_box()
+            return bool(box and top and box["y"] - 5 <= top["y"] <= box["y"] + box["height"] / 4)
+
+        assert wait_until(at_the_term, 15, page), \
+            f"#{term} is not at the top of the glossary: {heading.bounding_box()} in {viewer.bounding_box()}"
+        assert title.bounding_box()["y"] < viewer.bounding_box()["y"], "the glossary was not scrolled to the term"
+    finally:
+        screenshot(page, "glossary_link")
+        page.close()
