@@ -345,11 +345,19 @@ def test_stop_in_a_new_notebook_of_the_learners_lab_with_nothing_to_dismiss(brow
         page.close()
 
 
+def notebook_kernel_idle(url: str, notebook: str) -> bool:
+    """The server's word (GET /api/sessions): the kernel of `notebook` (a path under the root) is idle.
+    Other notebooks' kernels may be anything: an earlier test's, idle long ago, proves nothing here."""
+    with urllib.request.urlopen(f"{url}/api/sessions", timeout=5) as response:
+        sessions = json.loads(response.read())
+    return any(s["path"] == notebook and s["kernel"]["execution_state"] == "idle" for s in sessions)
+
+
 def cell_prompt(cell: Any) -> str:
     return str(cell.locator(".jp-InputPrompt").inner_text()).strip()
 
 
-def run_cell(page: Any, url: str, cell: Any, timeout_s: float = 120) -> str:
+def run_cell(page: Any, url: str, notebook: str, cell: Any, timeout_s: float = 120) -> str:
     """Select `cell`'s editor, press Shift+Enter as a learner does, wait until it ran; the output it shows."""
     before = cell_prompt(cell)
     for _ in range(3):  # on a loaded machine JupyterLab can drop a keypress: press again until the cell starts
@@ -360,7 +368,8 @@ def run_cell(page: Any, url: str, cell: Any, timeout_s: float = 120) -> str:
             break
     else:
         raise AssertionError(f"the cell never started (prompt still {before})")
-    assert wait_until(lambda: re.fullmatch(r"\[\d+\]:", cell_prompt(cell)) and kernels_idle(url), timeout_s, page), \
+    assert wait_until(lambda: re.fullmatch(r"\[\d+\]:", cell_prompt(cell)) and notebook_kernel_idle(url, notebook),
+                      timeout_s, page), \
         f"the cell did not finish within {timeout_s} s (prompt {cell_prompt(cell)})"
     return str(cell.locator(".jp-OutputArea").inner_text())
 
@@ -420,29 +429,32 @@ def test_a_check_fails_then_passes_in_the_learners_own_copy(browser: Any, make_l
     page.goto(f"{url}/lab/workspaces/exercise/tree/{notebook}?reset")
     try:
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        assert wait_until(lambda: kernels_idle(url), 60, page), "the notebook's kernel did not start"
+        assert wait_until(lambda: notebook_kernel_idle(url, notebook), 60, page), "the notebook's kernel did not start"
+        # JupyterLab renders a long notebook's cells a few at a time: wait until the two needed are there.
         exercise = page.locator(".jp-CodeCell", has_text="await check_todo_title(todo_title)")
         progress_map = page.locator(".jp-CodeCell", has_text="lab.progress.show()")
-        assert exercise.count() == 1 and progress_map.count() == 1, "lesson 00 lost its exercise or its map"
-        assert re.search(r"☐\s*check_todo_title", run_cell(page, url, progress_map))
+        assert wait_until(lambda: exercise.count() == 1 and progress_map.count() == 1, 60, page), \
+            "lesson 00 lost its exercise or its map"
+        assert re.search(r"☐\s*check_todo_title", run_cell(page, url, notebook, progress_map))
 
-        shown = run_cell(page, url, exercise)  # the learner's copy, as make lab made it: not solved
+        shown = run_cell(page, url, notebook, exercise)  # the learner's copy, as make lab made it: not solved
         assert "NotSolvedYet: todo_title is not written yet" in shown, shown
         assert "replace `raise NotImplementedError` with your code" in shown, shown
         assert "✅" not in shown and check not in checks_passed(my_lab)
 
         replace_cell_source(page, exercise, WRONG_ANSWER)
-        shown = run_cell(page, url, exercise)
+        shown = run_cell(page, url, notebook, exercise)
         assert "❌ CheckFailed: you returned the whole todo; return only its title" in shown, shown
         assert "✅" not in shown and check not in checks_passed(my_lab)
 
         replace_cell_source(page, exercise, RIGHT_ANSWER)
-        shown = run_cell(page, url, exercise)
+        shown = run_cell(page, url, notebook, exercise)
         assert re.search(r"✅ todos \d+ and \d+ fetched with one request each; todo \d+ is titled '.+'", shown), shown
         assert "❌" not in shown
         screenshot(page, "learner_check_passed")
         assert check in checks_passed(my_lab), "the pass was not remembered in my-lab/.progress.json"
-        assert re.search(r"✔\s*check_todo_title", run_cell(page, url, progress_map)), "lesson 00's map missed it"
+        shown = run_cell(page, url, notebook, progress_map)
+        assert re.search(r"✔\s*check_todo_title", shown), f"lesson 00's map does not show the pass: {shown}"
         screenshot(page, "learner_progress_map")
 
         saved = save_and_read(page, make_lab.checkout / notebook)
