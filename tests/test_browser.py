@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from localhost import answers, free_port
+from localhost import answers, free_port, git
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path(os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium"))
@@ -342,4 +342,160 @@ def test_stop_in_a_new_notebook_of_the_learners_lab_with_nothing_to_dismiss(brow
         assert "journal: ['cancelled', 'cancelled', 'cancelled']" in shown, shown
     finally:
         screenshot(page, "stop_in_my_own_notebook")
+        page.close()
+
+
+def notebook_kernel_idle(url: str, notebook: str) -> bool:
+    """The server's word (GET /api/sessions): the kernel of `notebook` (a path under the root) is idle.
+    Other notebooks' kernels may be anything: an earlier test's, idle long ago, proves nothing here."""
+    with urllib.request.urlopen(f"{url}/api/sessions", timeout=5) as response:
+        sessions = json.loads(response.read())
+    return any(s["path"] == notebook and s["kernel"]["execution_state"] == "idle" for s in sessions)
+
+
+def cell_prompt(cell: Any) -> str:
+    return str(cell.locator(".jp-InputPrompt").inner_text()).strip()
+
+
+def run_cell(page: Any, url: str, notebook: str, cell: Any, timeout_s: float = 120) -> str:
+    """Select `cell`'s editor, press Shift+Enter as a learner does, wait until it ran; the output it shows."""
+    before = cell_prompt(cell)
+    for _ in range(3):  # on a loaded machine JupyterLab can drop a keypress: press again until the cell starts
+        cell.scroll_into_view_if_needed()
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
+        if wait_until(lambda: cell_prompt(cell) != before, 15, page):
+            break
+    else:
+        raise AssertionError(f"the cell never started (prompt still {before})")
+    assert wait_until(lambda: re.fullmatch(r"\[\d+\]:", cell_prompt(cell)) and notebook_kernel_idle(url, notebook),
+                      timeout_s, page), \
+        f"the cell did not finish within {timeout_s} s (prompt {cell_prompt(cell)})"
+    return str(cell.locator(".jp-OutputArea").inner_text())
+
+
+def editor_text(cell: Any) -> str:
+    return "\n".join(cell.locator(".cm-content .cm-line").all_text_contents())
+
+
+def replace_cell_source(page: Any, cell: Any, source: str) -> None:
+    """What a learner does with the mouse and keyboard: click into the cell's editor, select all, type."""
+    for _ in range(3):  # a click on a loaded machine can land before the editor takes the focus: again
+        cell.scroll_into_view_if_needed()
+        cell.locator(".jp-InputArea-editor").click()
+        if not wait_until(lambda: cell.locator(".cm-editor.cm-focused").count() == 1, 10, page):
+            continue
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(source)  # as typed (or pasted): no auto-indent doubling its indentation
+        if wait_until(lambda: editor_text(cell) == source, 10, page):
+            return
+    raise AssertionError(f"the cell's editor does not show the answer typed: {editor_text(cell)!r}")
+
+
+def checks_passed(my_lab: Path) -> set[str]:
+    """The checks my-lab/.progress.json remembers as passed (none before the first pass)."""
+    progress = my_lab / ".progress.json"
+    return set(json.loads(progress.read_text())) if progress.exists() else set()
+
+
+# Lesson 00's exercise, answered wrong, then right, each written differently from the lesson's solution.
+WRONG_ANSWER = """from lab.exercises.start_here import check_todo_title
+
+async def todo_title(session, base_url, todo_id):
+    response = await session.get(f"{base_url}/todos/{todo_id}")
+    return await response.json()
+
+await check_todo_title(todo_title)"""
+RIGHT_ANSWER = """from lab.exercises.start_here import check_todo_title
+
+async def todo_title(session, base_url, todo_id):
+    async with session.get(base_url + "/todos/" + str(todo_id)) as response:
+        body = await response.json()
+        return body["title"]
+
+await check_todo_title(todo_title)"""
+
+
+def test_a_check_fails_then_passes_in_the_learners_own_copy(browser: Any, make_lab: Any) -> None:
+    """In make lab's JupyterLab, my-lab/00_start_here.ipynb: its exercise is unsolved, so its check fails
+    with a hint; a wrong answer typed in the editor fails with another; the right one passes, the pass is
+    remembered in my-lab/.progress.json and lesson 00's map shows it; the saved copy holds the answer."""
+    notebook = "my-lab/00_start_here.ipynb"
+    my_lab = make_lab.checkout / "my-lab"
+    check = "lab.exercises.start_here.check_todo_title"
+    assert check not in checks_passed(my_lab)
+    url = make_lab.url
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/workspaces/exercise/tree/{notebook}?reset")
+    try:
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        assert wait_until(lambda: notebook_kernel_idle(url, notebook), 60, page), "the notebook's kernel did not start"
+        # JupyterLab renders a long notebook's cells a few at a time: wait until the two needed are there.
+        exercise = page.locator(".jp-CodeCell", has_text="await check_todo_title(todo_title)")
+        progress_map = page.locator(".jp-CodeCell", has_text="lab.progress.show()")
+        assert wait_until(lambda: exercise.count() == 1 and progress_map.count() == 1, 60, page), \
+            "lesson 00 lost its exercise or its map"
+        assert re.search(r"☐\s*check_todo_title", run_cell(page, url, notebook, progress_map))
+
+        shown = run_cell(page, url, notebook, exercise)  # the learner's copy, as make lab made it: not solved
+        assert "NotSolvedYet: todo_title is not written yet" in shown, shown
+        assert "replace `raise NotImplementedError` with your code" in shown, shown
+        assert "✅" not in shown and check not in checks_passed(my_lab)
+
+        replace_cell_source(page, exercise, WRONG_ANSWER)
+        shown = run_cell(page, url, notebook, exercise)
+        assert "❌ CheckFailed: you returned the whole todo; return only its title" in shown, shown
+        assert "✅" not in shown and check not in checks_passed(my_lab)
+
+        replace_cell_source(page, exercise, RIGHT_ANSWER)
+        shown = run_cell(page, url, notebook, exercise)
+        assert re.search(r"✅ todos \d+ and \d+ fetched with one request each; todo \d+ is titled '.+'", shown), shown
+        assert "❌" not in shown
+        screenshot(page, "learner_check_passed")
+        assert check in checks_passed(my_lab), "the pass was not remembered in my-lab/.progress.json"
+        shown = run_cell(page, url, notebook, progress_map)
+        assert re.search(r"✔\s*check_todo_title", shown), f"lesson 00's map does not show the pass: {shown}"
+        screenshot(page, "learner_progress_map")
+
+        saved = save_and_read(page, make_lab.checkout / notebook)
+        cell = next(c for c in saved["cells"] if "check_todo_title(todo_title)" in "".join(c["source"]))
+        assert "".join(cell["source"]) == RIGHT_ANSWER, "the copy saved is not what was typed"
+        assert any("✅" in "".join(o.get("text", "")) for o in cell["outputs"]), cell["outputs"]
+        assert git(make_lab.checkout, "status", "--porcelain") == "", "the session changed the checkout"
+    finally:
+        screenshot(page, "learner_check")
+        page.close()
+
+
+def test_a_glossary_link_in_a_lesson_opens_the_glossary_at_its_term(browser: Any, make_lab: Any) -> None:
+    """A learner clicks a glossary link in lesson 00's rendered text: docs/glossary.md opens in
+    JupyterLab's markdown viewer, scrolled to the linked term's heading."""
+    url = make_lab.url
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/workspaces/glossary/tree/my-lab/00_start_here.ipynb?reset")
+    try:
+        page.wait_for_selector(".jp-Notebook .jp-RenderedMarkdown", timeout=60_000)
+        # The server rewrites the link (to /files/docs/glossary.md?_xsrf=...#term): the term is its fragment.
+        link = page.locator(".jp-Notebook .jp-RenderedMarkdown a[href*='glossary.md'][href*='#']").first
+        link.wait_for(timeout=30_000)
+        term = link.get_attribute("href").rsplit("#", 1)[1]
+        link.scroll_into_view_if_needed()
+        link.click()
+        viewer = page.locator(".jp-MarkdownViewer:visible")
+        viewer.wait_for(timeout=30_000)
+        current = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current").all_inner_texts()
+        assert [t.strip() for t in current] == ["glossary.md"], current
+        heading = viewer.locator(f"[data-jupyter-id='{term}']")
+        heading.wait_for(timeout=30_000)
+        title = viewer.locator("h1").first
+
+        def at_the_term() -> bool:
+            box, top = viewer.bounding_box(), heading.bounding_box()
+            return bool(box and top and box["y"] - 5 <= top["y"] <= box["y"] + box["height"] / 4)
+
+        assert wait_until(at_the_term, 15, page), \
+            f"#{term} is not at the top of the glossary: {heading.bounding_box()} in {viewer.bounding_box()}"
+        assert title.bounding_box()["y"] < viewer.bounding_box()["y"], "the glossary was not scrolled to the term"
+    finally:
+        screenshot(page, "glossary_link")
         page.close()
