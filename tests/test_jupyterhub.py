@@ -41,6 +41,7 @@ from hubstack import (  # noqa: E402
     user_token,
     wait_for_server,
 )
+from localhost import checkout_copy  # noqa: E402
 
 NOTEBOOK = ROOT / "notebooks" / "01_basic_gather.ipynb"
 USERS = ("alice", "bob")
@@ -175,22 +176,14 @@ def git(*args: str, cwd: Path) -> str:
     return done.stdout
 
 
-def publish(tmp: Path, name: str, files: dict[str, Path]) -> tuple[str, Path]:
-    """A bare repository `name` (the instructor's remote) holding `files`, and the clone the instructor pushes from."""
-    remote = tmp / "remote" / name
+def publish(work: Path, tmp: Path) -> str:
+    """Push the instructor's repository `work` to a new bare repository (their remote, named as `work`); its URL."""
+    remote = tmp / "remote" / work.name
     remote.mkdir(parents=True)
     git("init", "--bare", "-b", "main", cwd=remote)
-    work = tmp / "instructor" / name
-    work.mkdir(parents=True)
-    git("init", "-b", "main", cwd=work)
-    for relative, source in files.items():
-        (work / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, work / relative)
-    git("add", ".", cwd=work)
-    git("commit", "-m", f"Publish {name}", cwd=work)
     git("remote", "add", "origin", remote.as_uri(), cwd=work)
     git("push", "-u", "origin", "main", cwd=work)
-    return remote.as_uri(), work
+    return remote.as_uri()
 
 
 def commit_and_push(work: Path, message: str) -> str:
@@ -198,12 +191,6 @@ def commit_and_push(work: Path, message: str) -> str:
     git("commit", "-m", message, cwd=work)
     git("push", cwd=work)
     return git("rev-parse", "HEAD", cwd=work).strip()
-
-
-def the_lab_as_committed() -> dict[str, Path]:
-    """Every file git tracks in this checkout (as it is in the working tree): what `repo=<this repository>` clones."""
-    listed = git("ls-files", "-z", cwd=ROOT).split("\0")
-    return {relative: ROOT / relative for relative in listed if relative and (ROOT / relative).is_file()}
 
 
 async def click_link(url: str, user: str, repo: str, urlpath: str) -> str:
@@ -296,7 +283,8 @@ def test_link_to_the_lab_itself_opens_the_learners_unsolved_copy_and_pulls_witho
     if shutil.which("git") is None:
         pytest.skip("needs git (nbgitpuller runs it): apt-get install git")
     user = "frank"
-    repo, instructor = publish(tmp_path, LAB_REPO, the_lab_as_committed())
+    instructor = checkout_copy(ROOT, tmp_path / "instructor" / LAB_REPO)   # this repository, as it is now
+    repo = publish(instructor, tmp_path)
     pulled = hub["workdir"] / "home" / user / LAB_REPO
     mine, reference = f"{LAB_REPO}/my-lab/{FIRST}", f"{LAB_REPO}/notebooks/{FIRST}"
     added = "20_added_during_the_workshop.ipynb"
@@ -353,9 +341,15 @@ def test_link_to_a_learner_repository_pulls_new_lessons_and_keeps_the_learners_e
     """The instructor guide's other link: a repository of learner copies (`make workshop`), edited in place."""
     if shutil.which("git") is None:
         pytest.skip("needs git (nbgitpuller runs it): apt-get install git")
-    files = {FIRST: ROOT / "notebooks" / FIRST}
-    files.update({f"scripts/{path.name}": path for path in (ROOT / "notebooks" / "scripts").glob("*.py")})
-    repo, instructor = publish(tmp_path, LEARNER_REPO, files)
+    instructor = tmp_path / "instructor" / LEARNER_REPO   # lesson 00 and the scripts its cells run
+    (instructor / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "notebooks" / FIRST, instructor / FIRST)
+    for script in (ROOT / "notebooks" / "scripts").glob("*.py"):
+        shutil.copy(script, instructor / "scripts" / script.name)
+    git("init", "-b", "main", cwd=instructor)
+    git("add", ".", cwd=instructor)
+    git("commit", "-m", "Learner copy of lesson 00", cwd=instructor)
+    repo = publish(instructor, tmp_path)
     home = hub["workdir"] / "home" / "erin"
     pulled = home / LEARNER_REPO
 
