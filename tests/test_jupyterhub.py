@@ -240,7 +240,7 @@ class Contents:
             return response.status, await response.text()
 
 
-def source(cell: dict[str, Any]) -> str:
+def cell_source(cell: dict[str, Any]) -> str:
     return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
 
 
@@ -251,13 +251,13 @@ def solution_blocks(text: str) -> list[str]:
 
 def assert_unsolved(copy: dict[str, Any], reference: dict[str, Any], name: str) -> None:
     """`copy` is `reference` with every exercise's solution gone (the stub in its place) and every output cleared."""
-    solved = {index: solution_blocks(source(cell)) for index, cell in enumerate(reference["cells"])
-              if cell["cell_type"] == "code" and "### BEGIN SOLUTION" in source(cell)}
+    solved = {index: solution_blocks(cell_source(cell)) for index, cell in enumerate(reference["cells"])
+              if cell["cell_type"] == "code" and "### BEGIN SOLUTION" in cell_source(cell)}
     assert solved and all(solved.values()), f"reference {name} has no exercise: nothing to check"
     assert any(cell.get("outputs") for cell in reference["cells"]), f"reference {name} has no output: nothing to check"
     assert len(copy["cells"]) == len(reference["cells"]), f"{name}: the learner's copy lost or gained cells"
     for index, blocks in solved.items():
-        mine = source(copy["cells"][index])
+        mine = cell_source(copy["cells"][index])
         assert "### BEGIN SOLUTION" not in mine and "raise NotImplementedError" in mine, f"{name}, cell {index}: {mine}"
         for block in blocks:
             assert block.strip() not in mine, f"{name}, cell {index}: the learner's copy shows the solution"
@@ -338,20 +338,24 @@ def test_link_to_the_lab_itself_opens_the_learners_unsolved_copy_and_pulls_witho
 
 def test_link_to_a_learner_repository_pulls_new_lessons_and_keeps_the_learners_edits(
         hub: dict[str, Any], tmp_path: Path) -> None:
-    """The instructor guide's other link: a repository of learner copies (`make workshop`), edited in place."""
+    """The instructor guide's other link: a repository of the learner copies `make workshop` writes."""
     if shutil.which("git") is None:
         pytest.skip("needs git (nbgitpuller runs it): apt-get install git")
-    instructor = tmp_path / "instructor" / LEARNER_REPO   # lesson 00 and the scripts its cells run
-    (instructor / "scripts").mkdir(parents=True)
-    shutil.copy(ROOT / "notebooks" / FIRST, instructor / FIRST)
-    for script in (ROOT / "notebooks" / "scripts").glob("*.py"):
-        shutil.copy(script, instructor / "scripts" / script.name)
+    lab = checkout_copy(ROOT, tmp_path / "lab")   # the instructor's clone of this repository
+    instructor = tmp_path / "instructor" / LEARNER_REPO
+
+    def make_workshop() -> None:   # `make workshop OUT=...`, from the instructor's clone
+        subprocess.run([sys.executable, str(lab / "tools" / "workshop.py"), str(instructor)],
+                       check=True, capture_output=True, timeout=60)
+
+    make_workshop()
     git("init", "-b", "main", cwd=instructor)
     git("add", ".", cwd=instructor)
-    git("commit", "-m", "Learner copy of lesson 00", cwd=instructor)
+    git("commit", "-m", "Learner copies", cwd=instructor)
     repo = publish(instructor, tmp_path)
-    home = hub["workdir"] / "home" / "erin"
-    pulled = home / LEARNER_REPO
+    pulled = hub["workdir"] / "home" / "erin" / LEARNER_REPO
+    added = "20_added_during_the_workshop.ipynb"
+    note = "My notes: erin was here"
 
     async def scenario() -> None:
         url = hub["url"]
@@ -359,26 +363,28 @@ def test_link_to_a_learner_repository_pulls_new_lessons_and_keeps_the_learners_e
             await log_in(url, "erin")
             await start_server(api, url, "erin")
             token = await user_token(api, url, "erin")
-        # First click: the lesson is cloned into the learner's home and JupyterLab opens it.
+        # First click: the learner copies are cloned into the learner's home and JupyterLab opens lesson 00.
         landed = await click_link(url, "erin", repo, f"lab/tree/{LEARNER_REPO}/{FIRST}")
         assert landed == f"/user/erin/lab/tree/{LEARNER_REPO}/{FIRST}"
-        assert (pulled / FIRST).is_file() and (pulled / "scripts").is_dir()
-        # The learner writes in lesson 00 and saves.
         async with aiohttp.ClientSession(headers={"Authorization": f"token {token}"}) as http:
             contents = Contents(http, f"{url}/user/erin")
             notebook = (await contents.get(f"{LEARNER_REPO}/{FIRST}"))["content"]
-            notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "My notes: erin was here"})
+            assert_unsolved(notebook, json.loads((ROOT / "notebooks" / FIRST).read_text()), FIRST)
+            # The learner writes in lesson 00 and saves.
+            notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": note})
             status, saved = await contents.save(f"{LEARNER_REPO}/{FIRST}", notebook)
             assert status == 200, saved
-        # Meanwhile the instructor publishes lesson 01.
-        shutil.copy(NOTEBOOK, instructor / NOTEBOOK.name)
-        commit_and_push(instructor, "Lesson 01")
-        # Second click: lesson 01 arrives, the learner's notes stay.
+        # Meanwhile the instructor adds a lesson, runs make workshop again and pushes.
+        (lab / "notebooks" / added).write_text(json.dumps(new_lesson(), indent=1) + "\n")
+        make_workshop()
+        commit_and_push(instructor, "A lesson added during the workshop")
+        # Second click: the new lesson arrives, the learner's notes stay.
         assert await click_link(url, "erin", repo, f"lab/tree/{LEARNER_REPO}/{FIRST}") == landed
 
     asyncio.run(scenario())
-    assert (pulled / NOTEBOOK.name).is_file(), "the second click did not bring the new lesson"
-    assert "My notes: erin was here" in (pulled / FIRST).read_text(), "the second click lost the learner's edit"
+    assert (pulled / added).is_file(), "the second click did not bring the new lesson"
+    assert_unsolved(json.loads((pulled / added).read_text()), new_lesson(), added)
+    assert note in (pulled / FIRST).read_text(), "the second click lost the learner's edit"
     json.loads((pulled / FIRST).read_text())   # still a notebook
 
 
