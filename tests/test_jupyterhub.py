@@ -41,7 +41,7 @@ from hubstack import (  # noqa: E402
     user_token,
     wait_for_server,
 )
-from localhost import checkout_copy  # noqa: E402
+from localhost import assert_unsolved, checkout_copy  # noqa: E402
 
 NOTEBOOK = ROOT / "notebooks" / "01_basic_gather.ipynb"
 USERS = ("alice", "bob")
@@ -238,32 +238,6 @@ class Contents:
         async with self.http.put(f"{self.base}/{path}",
                                  json={"type": "notebook", "format": "json", "content": notebook}) as response:
             return response.status, await response.text()
-
-
-def cell_source(cell: dict[str, Any]) -> str:
-    return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-
-
-def solution_blocks(text: str) -> list[str]:
-    return [block.split("\n", 1)[1].rsplit("\n", 1)[0] for block in
-            re.findall(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n.*?\n[ \t]*### END SOLUTION[ \t]*$", text, re.M | re.S)]
-
-
-def assert_unsolved(copy: dict[str, Any], reference: dict[str, Any], name: str) -> None:
-    """`copy` is `reference` with every exercise's solution gone (the stub in its place) and every output cleared."""
-    solved = {index: solution_blocks(cell_source(cell)) for index, cell in enumerate(reference["cells"])
-              if cell["cell_type"] == "code" and "### BEGIN SOLUTION" in cell_source(cell)}
-    assert solved and all(solved.values()), f"reference {name} has no exercise: nothing to check"
-    assert any(cell.get("outputs") for cell in reference["cells"]), f"reference {name} has no output: nothing to check"
-    assert len(copy["cells"]) == len(reference["cells"]), f"{name}: the learner's copy lost or gained cells"
-    for index, blocks in solved.items():
-        mine = cell_source(copy["cells"][index])
-        assert "### BEGIN SOLUTION" not in mine and "raise NotImplementedError" in mine, f"{name}, cell {index}: {mine}"
-        for block in blocks:
-            assert block.strip() not in mine, f"{name}, cell {index}: the learner's copy shows the solution"
-    for index, cell in enumerate(copy["cells"]):
-        if cell["cell_type"] == "code":
-            assert cell["outputs"] == [] and cell["execution_count"] is None, f"{name}, cell {index} kept its output"
 
 
 def new_lesson() -> dict[str, Any]:
