@@ -128,7 +128,8 @@ def call(server: dict[str, Any], method: str, path: str, body: Any = None) -> tu
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as refused:
-        answer = refused.read().decode(errors="replace")
+        with refused:   # closed, or Python 3.14 warns when it is collected
+            answer = refused.read().decode(errors="replace")
         return refused.code, json.loads(answer) if answer.startswith("{") else {"message": answer[-500:]}
 
 
