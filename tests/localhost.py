@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,9 @@ def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
+    except urllib.error.HTTPError as error:
+        error.close()   # or Python 3.14 warns when it is collected (an error under filterwarnings=error)
+        return False
     except OSError:
         return False
 
