@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -24,6 +27,9 @@ def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
+    except urllib.error.HTTPError as error:
+        error.close()   # or Python 3.14 warns when it is collected (an error under filterwarnings=error)
+        return False
     except OSError:
         return False
 
@@ -77,11 +83,44 @@ class MakeLab:
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)  # make and the jupyter it started: its own session
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_session(self.process)  # make and the jupyter it started: its own session
         self.process = None
+
+
+def stop_session(process: subprocess.Popen[bytes]) -> None:
+    """End `process`, started with start_new_session=True, and everything in its session."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+# What the learner's copy of a lesson must be (lab_setup/workspace.py), checked from the outside.
+
+def cell_source(cell: dict[str, Any]) -> str:
+    return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+
+
+def solution_blocks(text: str) -> list[str]:
+    return [block.split("\n", 1)[1].rsplit("\n", 1)[0] for block in
+            re.findall(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n.*?\n[ \t]*### END SOLUTION[ \t]*$", text, re.M | re.S)]
+
+
+def assert_unsolved(copy: dict[str, Any], reference: dict[str, Any], name: str) -> None:
+    """`copy` is `reference` with every exercise's solution gone (the stub in its place) and every output cleared."""
+    solved = {index: solution_blocks(cell_source(cell)) for index, cell in enumerate(reference["cells"])
+              if cell["cell_type"] == "code" and "### BEGIN SOLUTION" in cell_source(cell)}
+    assert solved and all(solved.values()), f"reference {name} has no exercise: nothing to check"
+    assert any(cell.get("outputs") for cell in reference["cells"]), f"reference {name} has no output: nothing to check"
+    assert len(copy["cells"]) == len(reference["cells"]), f"{name}: the learner's copy lost or gained cells"
+    for index, blocks in solved.items():
+        mine = cell_source(copy["cells"][index])
+        assert "### BEGIN SOLUTION" not in mine and "raise NotImplementedError" in mine, f"{name}, cell {index}: {mine}"
+        for block in blocks:
+            assert block.strip() not in mine, f"{name}, cell {index}: the learner's copy shows the solution"
+    for index, cell in enumerate(copy["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, f"{name}, cell {index} kept its output"

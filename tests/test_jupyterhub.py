@@ -2,7 +2,9 @@
 
 The hub uses the dummy authenticator and the simple local process spawner (every user's
 server is a process on this machine, as on The Littlest JupyterHub); the proxy is npm's
-configurable-http-proxy, installed into tests/hub/node_modules by `make test`.
+configurable-http-proxy, installed into tests/hub/node_modules by `make test`. The servers run
+in an environment of their own with the lab installed, given the lab's settings the way the
+instructor guide says: `python tools/lab_env.py --configure-here` with that environment's Python.
 """
 
 from __future__ import annotations
@@ -34,10 +36,12 @@ from hubstack import (  # noqa: E402
     kernel_ws_url,
     log_in,
     open_notebook,
+    server_environment,
     start_server,
     user_token,
     wait_for_server,
 )
+from localhost import assert_unsolved, checkout_copy  # noqa: E402
 
 NOTEBOOK = ROOT / "notebooks" / "01_basic_gather.ipynb"
 USERS = ("alice", "bob")
@@ -75,7 +79,12 @@ c.Spawner.environment = {{"JUPYTERHUB_ACTIVITY_INTERVAL": "1"}}
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Any:
     workdir = tmp_path_factory.mktemp("hub")
-    running = Hub(workdir, culler_config())
+    # The servers' environment, set up as the instructor guide's step 5 and "Or, with no second repository":
+    # the lab installed (server_environment), then the lab's settings written by --configure-here.
+    server_python = server_environment(workdir / "server-env")
+    subprocess.run([str(server_python), str(ROOT / "tools" / "lab_env.py"), "--configure-here"],
+                   check=True, capture_output=True, timeout=60)
+    running = Hub(workdir, culler_config(), server_python)
     try:
         yield {"url": running.url, "token": running.token, "workdir": workdir, "log": running.log_path}
     finally:
@@ -100,7 +109,8 @@ async def run_notebook_through_hub(url: str, user: str, token: str) -> dict[str,
                     failures.append((index, outcome["errors"] or "ran without the error it shows on purpose"))
             probe = await kernel.run(PROBE)
             facts = json.loads(probe["stdout"].strip().splitlines()[-1])
-            return {"kernel": kernel_id, "failures": failures, **facts}
+            loaded = await kernel.run("print('lab_setup' in get_ipython().extension_manager.loaded)")
+            return {"kernel": kernel_id, "failures": failures, "lab_setup": loaded["stdout"].strip(), **facts}
 
 
 async def journal_size(url: str, user: str, token: str, kernel_id: str, code: str) -> int:
@@ -144,6 +154,7 @@ def test_two_learners_run_the_lesson_through_the_hub_apart(hub: dict[str, Any]) 
     for user, result in ran.items():
         assert result["failures"] == [], f"{user}'s notebook failed: {result['failures']}"
         assert result["requests"] > 0, f"{user}'s notebook made no request"
+        assert result["lab_setup"] == "True", f"{user}'s kernel did not load lab_setup (set by --configure-here)"
     assert ran["alice"]["pid"] != ran["bob"]["pid"]
     assert ran["alice"]["url"] != ran["bob"]["url"], "two learners must never share a fakeapi"
 
@@ -151,38 +162,40 @@ def test_two_learners_run_the_lesson_through_the_hub_apart(hub: dict[str, Any]) 
 # The one-click link (nbgitpuller). The learner's browser follows the link through the hub's
 # login and OAuth redirects to nbgitpuller's page on their own server; that page's script opens
 # the sync stream (git-pull/api) and, when it says "finished", sends the browser to `urlpath`.
-# The test does the same steps over HTTP with the learner's cookies.
+# The test does the same steps over HTTP with the learner's cookies, then reads and saves files
+# through the contents API, as JupyterLab does when it opens and saves a notebook.
 
-LEARNER_REPO = "asyncio-lab-learner"
+LAB_REPO = "asyncio-lab"             # the lab's own repository (the guide's "no second repository")
+LEARNER_REPO = "asyncio-lab-learner"  # a repository of learner copies (the guide's `make workshop` path)
 FIRST = "00_start_here.ipynb"
 
 
-def git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", "-c", "user.name=Instructor", "-c", "user.email=instructor@example.org", *args],
-                   cwd=cwd, check=True, capture_output=True, timeout=60)
+def git(*args: str, cwd: Path) -> str:
+    done = subprocess.run(["git", "-c", "user.name=Instructor", "-c", "user.email=instructor@example.org", *args],
+                          cwd=cwd, check=True, capture_output=True, text=True, timeout=60)
+    return done.stdout
 
 
-def publish_learner_repo(tmp: Path) -> tuple[str, Path]:
-    """A bare repository (the instructor's remote) holding lesson 00 and scripts/, and a clone to push from."""
-    remote = tmp / "remote" / LEARNER_REPO
+def publish(work: Path, tmp: Path) -> str:
+    """Push the instructor's repository `work` to a new bare repository (their remote, named as `work`); its URL."""
+    remote = tmp / "remote" / work.name
     remote.mkdir(parents=True)
     git("init", "--bare", "-b", "main", cwd=remote)
-    work = tmp / "instructor"
-    work.mkdir()
-    git("init", "-b", "main", cwd=work)
-    shutil.copy(ROOT / "notebooks" / FIRST, work / FIRST)
-    shutil.copytree(ROOT / "notebooks" / "scripts", work / "scripts",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    git("add", ".", cwd=work)
-    git("commit", "-m", "Learner copy of lesson 00", cwd=work)
     git("remote", "add", "origin", remote.as_uri(), cwd=work)
     git("push", "-u", "origin", "main", cwd=work)
-    return remote.as_uri(), work
+    return remote.as_uri()
 
 
-async def click_link(url: str, user: str, repo: str) -> str:
+def commit_and_push(work: Path, message: str) -> str:
+    git("add", ".", cwd=work)
+    git("commit", "-m", message, cwd=work)
+    git("push", cwd=work)
+    return git("rev-parse", "HEAD", cwd=work).strip()
+
+
+async def click_link(url: str, user: str, repo: str, urlpath: str) -> str:
     """Open the instructor's nbgitpuller link as the learner's browser does; return where it lands."""
-    query = urllib.parse.urlencode({"repo": repo, "branch": "main", "urlpath": f"lab/tree/{LEARNER_REPO}/{FIRST}"})
+    query = urllib.parse.urlencode({"repo": repo, "branch": "main", "urlpath": urlpath})
     session = await browser(url, user)
     async with session:
         async with session.get(f"{url}/hub/user-redirect/git-pull?{query}") as page:
@@ -209,12 +222,114 @@ async def click_link(url: str, user: str, repo: str) -> str:
             return lab.url.path
 
 
-def test_nbgitpuller_link_pulls_the_lab_and_keeps_the_learners_edits(hub: dict[str, Any], tmp_path: Path) -> None:
+class Contents:
+    """The learner's server's contents API (what JupyterLab opens and saves through), with their token."""
+
+    def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
+        self.http, self.base = http, f"{base}/api/contents"
+
+    async def get(self, path: str) -> dict[str, Any]:
+        async with self.http.get(f"{self.base}/{path}") as response:
+            assert response.status == 200, f"{path}: {response.status} {await response.text()}"
+            model: dict[str, Any] = await response.json()
+            return model
+
+    async def save(self, path: str, notebook: dict[str, Any]) -> tuple[int, str]:
+        async with self.http.put(f"{self.base}/{path}",
+                                 json={"type": "notebook", "format": "json", "content": notebook}) as response:
+            return response.status, await response.text()
+
+
+def new_lesson() -> dict[str, Any]:
+    """A lesson the instructor adds during the workshop: an exercise whose solution ran, with its output."""
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "id": "intro", "metadata": {}, "source": "# A lesson added during the workshop"},
+        {"cell_type": "code", "id": "exercise", "metadata": {}, "execution_count": 1,
+         "source": "async def answer():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION\n\nawait answer()",
+         "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                      "data": {"text/plain": "42"}}]},
+    ]}
+
+
+def test_link_to_the_lab_itself_opens_the_learners_unsolved_copy_and_pulls_without_conflict(
+        hub: dict[str, Any], tmp_path: Path) -> None:
+    """The instructor guide's link with no second repository: repo=<this repository>, urlpath=.../my-lab/00."""
     if shutil.which("git") is None:
         pytest.skip("needs git (nbgitpuller runs it): apt-get install git")
-    repo, instructor = publish_learner_repo(tmp_path)
-    home = hub["workdir"] / "home" / "erin"
-    pulled = home / LEARNER_REPO
+    user = "frank"
+    instructor = checkout_copy(ROOT, tmp_path / "instructor" / LAB_REPO)   # this repository, as it is now
+    repo = publish(instructor, tmp_path)
+    pulled = hub["workdir"] / "home" / user / LAB_REPO
+    mine, reference = f"{LAB_REPO}/my-lab/{FIRST}", f"{LAB_REPO}/notebooks/{FIRST}"
+    added = "20_added_during_the_workshop.ipynb"
+    note = "My notes: frank was here"
+
+    async def scenario() -> str:
+        url = hub["url"]
+        async with service_api(hub) as api:
+            await log_in(url, user)
+            await start_server(api, url, user)
+            token = await user_token(api, url, user)
+        # First click: the lab is cloned into the learner's home and JupyterLab opens their copy of lesson 00.
+        landed = await click_link(url, user, repo, f"lab/tree/{mine}")
+        assert landed == f"/user/{user}/lab/tree/{mine}"
+        async with aiohttp.ClientSession(headers={"Authorization": f"token {token}"}) as http:
+            contents = Contents(http, f"{url}/user/{user}")
+            # JupyterLab opens the copy at urlpath: the server makes my-lab/ on this first visit.
+            copy = (await contents.get(mine))["content"]
+            solved = await contents.get(reference)
+            assert_unsolved(copy, solved["content"], mine)
+            # The reference lessons are read-only: JupyterLab shows them so, and the server refuses a save.
+            assert solved["writable"] is False
+            status, refused = await contents.save(reference, copy)
+            assert status == 403 and f"my-lab/{FIRST}" in refused, (status, refused)
+            # The learner writes in their copy and saves.
+            copy["cells"].append({"cell_type": "markdown", "metadata": {}, "source": note})
+            status, saved = await contents.save(mine, copy)
+            assert status == 200, saved
+            # Meanwhile the instructor changes lesson 00 and adds a lesson, and pushes.
+            lesson = json.loads((instructor / "notebooks" / FIRST).read_text())
+            lesson["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "Instructor: one more hint"})
+            (instructor / "notebooks" / FIRST).write_text(json.dumps(lesson, indent=1) + "\n")
+            (instructor / "notebooks" / added).write_text(json.dumps(new_lesson(), indent=1) + "\n")
+            head = commit_and_push(instructor, "Lesson 00: one more hint; a lesson added during the workshop")
+            # Second click: the new commit arrives; the learner's copy of lesson 00 stays theirs.
+            assert await click_link(url, user, repo, f"lab/tree/{mine}") == landed
+            listed = {entry["name"] for entry in (await contents.get(f"{LAB_REPO}/my-lab"))["content"]}
+            assert added in listed, f"the new lesson did not appear in my-lab: {sorted(listed)}"
+            assert_unsolved((await contents.get(f"{LAB_REPO}/my-lab/{added}"))["content"], new_lesson(), added)
+            kept = json.dumps((await contents.get(mine))["content"])
+            assert note in kept, "the second click lost the learner's edit"
+            assert "one more hint" in json.dumps((await contents.get(reference))["content"]), "lesson 00 was not pulled"
+        return head
+
+    head = asyncio.run(scenario())
+    # my-lab/ is ignored by git, so the learner's clone holds the instructor's commit and nothing to merge.
+    assert git("status", "--porcelain", "--untracked-files=all", cwd=pulled) == "", "the learner's clone is not clean"
+    git("merge-base", "--is-ancestor", head, "HEAD", cwd=pulled)
+    assert git("check-ignore", "my-lab", cwd=pulled).strip() == "my-lab"
+
+
+def test_link_to_a_learner_repository_pulls_new_lessons_and_keeps_the_learners_edits(
+        hub: dict[str, Any], tmp_path: Path) -> None:
+    """The instructor guide's other link: a repository of the learner copies `make workshop` writes."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git (nbgitpuller runs it): apt-get install git")
+    lab = checkout_copy(ROOT, tmp_path / "lab")   # the instructor's clone of this repository
+    instructor = tmp_path / "instructor" / LEARNER_REPO
+
+    def make_workshop() -> None:   # `make workshop OUT=...`, from the instructor's clone
+        subprocess.run([sys.executable, str(lab / "tools" / "workshop.py"), str(instructor)],
+                       check=True, capture_output=True, timeout=60)
+
+    make_workshop()
+    git("init", "-b", "main", cwd=instructor)
+    git("add", ".", cwd=instructor)
+    git("commit", "-m", "Learner copies", cwd=instructor)
+    repo = publish(instructor, tmp_path)
+    pulled = hub["workdir"] / "home" / "erin" / LEARNER_REPO
+    added = "20_added_during_the_workshop.ipynb"
+    note = "My notes: erin was here"
 
     async def scenario() -> None:
         url = hub["url"]
@@ -222,30 +337,28 @@ def test_nbgitpuller_link_pulls_the_lab_and_keeps_the_learners_edits(hub: dict[s
             await log_in(url, "erin")
             await start_server(api, url, "erin")
             token = await user_token(api, url, "erin")
-        # First click: the lab is cloned into the learner's home and JupyterLab opens lesson 00.
-        landed = await click_link(url, "erin", repo)
+        # First click: the learner copies are cloned into the learner's home and JupyterLab opens lesson 00.
+        landed = await click_link(url, "erin", repo, f"lab/tree/{LEARNER_REPO}/{FIRST}")
         assert landed == f"/user/erin/lab/tree/{LEARNER_REPO}/{FIRST}"
-        assert (pulled / FIRST).is_file() and (pulled / "scripts").is_dir()
-        # The learner writes in lesson 00 and saves (JupyterLab saves through the contents API).
-        path = f"{url}/user/erin/api/contents/{LEARNER_REPO}/{FIRST}"
         async with aiohttp.ClientSession(headers={"Authorization": f"token {token}"}) as http:
-            async with http.get(path) as response:
-                model = await response.json()
-            notebook = model["content"]
-            notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "My notes: erin was here"})
-            async with http.put(path, json={"type": "notebook", "format": "json", "content": notebook}) as response:
-                assert response.status == 200, await response.text()
-        # Meanwhile the instructor publishes lesson 01.
-        shutil.copy(NOTEBOOK, instructor / NOTEBOOK.name)
-        git("add", NOTEBOOK.name, cwd=instructor)
-        git("commit", "-m", "Lesson 01", cwd=instructor)
-        git("push", cwd=instructor)
-        # Second click: lesson 01 arrives, the learner's notes stay.
-        assert await click_link(url, "erin", repo) == landed
+            contents = Contents(http, f"{url}/user/erin")
+            notebook = (await contents.get(f"{LEARNER_REPO}/{FIRST}"))["content"]
+            assert_unsolved(notebook, json.loads((ROOT / "notebooks" / FIRST).read_text()), FIRST)
+            # The learner writes in lesson 00 and saves.
+            notebook["cells"].append({"cell_type": "markdown", "metadata": {}, "source": note})
+            status, saved = await contents.save(f"{LEARNER_REPO}/{FIRST}", notebook)
+            assert status == 200, saved
+        # Meanwhile the instructor adds a lesson, runs make workshop again and pushes.
+        (lab / "notebooks" / added).write_text(json.dumps(new_lesson(), indent=1) + "\n")
+        make_workshop()
+        commit_and_push(instructor, "A lesson added during the workshop")
+        # Second click: the new lesson arrives, the learner's notes stay.
+        assert await click_link(url, "erin", repo, f"lab/tree/{LEARNER_REPO}/{FIRST}") == landed
 
     asyncio.run(scenario())
-    assert (pulled / NOTEBOOK.name).is_file(), "the second click did not bring the new lesson"
-    assert "My notes: erin was here" in (pulled / FIRST).read_text(), "the second click lost the learner's edit"
+    assert (pulled / added).is_file(), "the second click did not bring the new lesson"
+    assert_unsolved(json.loads((pulled / added).read_text()), new_lesson(), added)
+    assert note in (pulled / FIRST).read_text(), "the second click lost the learner's edit"
     json.loads((pulled / FIRST).read_text())   # still a notebook
 
 

@@ -16,8 +16,10 @@ import secrets
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 import uuid
+import venv
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,48 @@ sys.path.insert(0, str(HERE.parent))  # tests/, for the bench that imports this 
 from localhost import answers, free_port  # noqa: E402
 
 
-def hub_config(workdir: Path, token: str, ports: dict[str, int], extra: str = "") -> str:
+def server_environment(where: Path) -> Path:
+    """A Python environment at `where` for the learners' servers, with the lab installed but not configured.
+
+    It stands for the instructor guide's server environment after `pip install -r requirements.txt` and
+    `pip install -e .`, before `tools/lab_env.py --configure-here`, without installing anything: its
+    sys.prefix is `where` (so Jupyter and IPython read their settings from `where/etc` and `where/share`,
+    never from this venv's), and its packages are this venv's (a .pth file adds them). The Jupyter files
+    the packages installed into this venv (server extensions enabled, JupyterLab's assets, the kernel)
+    are linked in; the settings lab_env.py wrote into this venv are not, so running --configure-here with
+    the returned Python is what gives the servers the lab's settings, and writes only under `where`.
+    Returns that Python. POSIX layout (the hub tests run on Linux and macOS).
+    """
+    sys.path.insert(0, str(ROOT / "tools"))
+    from lab_env import settings_files
+    prefix = Path(sys.prefix)
+    ours = set(settings_files(prefix))
+    venv.EnvBuilder(with_pip=False).create(where)
+    python = where / "bin" / "python"
+    purelib = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                  capture_output=True, text=True, check=True).stdout.strip())
+    (purelib / "lab-packages.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+
+    def mirror(source: Path, target: Path) -> None:
+        if source in ours:
+            return
+        if not any(path.is_relative_to(source) for path in ours):
+            target.symlink_to(source, target_is_directory=source.is_dir())
+            return
+        target.mkdir(parents=True, exist_ok=True)   # a real folder: what --configure-here writes stays in it
+        for child in source.iterdir():
+            mirror(child, target / child.name)
+
+    for top in ("etc", "share"):
+        if (prefix / top).is_dir():
+            mirror(prefix / top, where / top)
+    return python
+
+
+def hub_config(workdir: Path, token: str, ports: dict[str, int], extra: str = "",
+               server_python: Path | None = None) -> str:
+    server_cmd = [str(server_python), "-m", "jupyterhub.singleuser"] if server_python else \
+        [str(VENV_BIN / "jupyterhub-singleuser")]
     return f"""
 c.JupyterHub.ip = "127.0.0.1"
 c.JupyterHub.port = {ports["public"]}
@@ -48,7 +91,7 @@ c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{workdir}/home/{{username}}"
-c.Spawner.cmd = [{str(VENV_BIN / "jupyterhub-singleuser")!r}]
+c.Spawner.cmd = {server_cmd!r}
 c.Spawner.args = ["--allow-root"] if {os.geteuid() == 0} else []
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
@@ -62,15 +105,19 @@ c.JupyterHub.load_roles = [{{
 
 
 class Hub:
-    """Start JupyterHub in `workdir`; stop() ends it and every process it started (servers, kernels)."""
+    """Start JupyterHub in `workdir`; stop() ends it and every process it started (servers, kernels).
 
-    def __init__(self, workdir: Path, extra_config: str = "") -> None:
+    The learners' servers run in this venv, or with `server_python` (see server_environment) if given.
+    """
+
+    def __init__(self, workdir: Path, extra_config: str = "", server_python: Path | None = None) -> None:
         self.workdir = workdir
         self.token = secrets.token_hex(16)
         self.ports = {"public": free_port(), "hub": free_port(), "proxy_api": free_port()}
         self.url = f"http://127.0.0.1:{self.ports['public']}"
         self.log_path = workdir / "hub.log"
-        (workdir / "jupyterhub_config.py").write_text(hub_config(workdir, self.token, self.ports, extra_config))
+        config = hub_config(workdir, self.token, self.ports, extra_config, server_python)
+        (workdir / "jupyterhub_config.py").write_text(config)
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [str(JUPYTERHUB), "-f", str(workdir / "jupyterhub_config.py")], cwd=workdir,
