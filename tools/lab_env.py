@@ -172,17 +172,24 @@ def settings_files(prefix: Path) -> dict[Path, str]:
 
 
 def configure(prefix: Path) -> None:
-    """Write the lab's Jupyter and IPython settings into the environment at `prefix` (idempotent)."""
-    for path, content in settings_files(prefix).items():
-        if path.exists() and path.read_text() == content:
-            continue
-        if path.exists() and path.suffix == ".json":  # settings of someone else's too: add ours to them
-            merged = json.loads(path.read_text() or "{}")
-            for section, values in json.loads(content).items():
+    """Write the lab's Jupyter and IPython settings into the environment at `prefix` (idempotent). Settings
+    already there that are not the lab's are kept: ours are merged into a JSON file, added to a .py file."""
+    for path, ours in settings_files(prefix).items():
+        existing = path.read_text() if path.exists() else None
+        if existing is None:
+            content = ours
+        elif path.suffix == ".json":  # settings of someone else's too: add ours to them
+            merged = json.loads(existing or "{}")
+            for section, values in json.loads(ours).items():
                 merged[section] = {**merged.get(section, {}), **values}
             content = json.dumps(merged, indent=2) + "\n"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
+        elif ours in existing:
+            content = existing
+        else:  # someone else's Python settings: ours go after them
+            content = existing.rstrip("\n") + "\n\n" + ours
+        if content != existing:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
 
 
 def main(argv: list[str] | None = None) -> int:
