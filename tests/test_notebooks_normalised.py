@@ -69,3 +69,32 @@ def test_what_nbval_compares_is_left_alone() -> None:
 def test_normalising_twice_changes_nothing_more() -> None:
     once = nbformat.writes(normalise(a_run_of("x")))
     assert nbformat.writes(normalise(nbformat.reads(once, as_version=4))) == once
+
+
+def test_a_streams_chunks_become_one_output_whatever_the_split() -> None:
+    """However a run split a cell's prints into messages, the committed outputs are the same; a stream's
+    chunks on either side of another output stay apart."""
+    def run(*outputs: tuple[str, str]) -> list:
+        nb = a_run_of("x")
+        nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": text}) if name == "result"
+                               else nbformat.v4.new_output("stream", name=name, text=text) for name, text in outputs]
+        return [(o.output_type, o.get("name"), o.get("text")) for o in normalise(nb).cells[0].outputs]
+
+    split = run(("stdout", "a\n"), ("stdout", "b\nc"), ("stdout", "\n"), ("stderr", "w\n"), ("stderr", "x\n"),
+                ("result", "3"), ("stdout", "d\n"))
+    whole = run(("stdout", "a\nb\n"), ("stdout", "c\n"), ("stderr", "w\nx\n"), ("result", "3"), ("stdout", "d\n"))
+    assert split == whole == [("stream", "stdout", "a\nb\nc\n"), ("stream", "stderr", "w\nx\n"),
+                              ("execute_result", None, None), ("stream", "stdout", "d\n")]
+
+
+def test_the_port_of_a_run_is_masked_as_nbval_masks_it() -> None:
+    nb = a_run_of("x")
+    nb.cells[0].outputs[1].evalue = "404, url='http://127.0.0.1:41234/users/99'"
+    nb.cells[0].outputs[1].traceback.append("File ../.venv-3.14/lib/python3.14/site-packages/aiohttp/x.py:1, in get")
+    nb.cells[0].outputs.append(nbformat.v4.new_output("stream", name="stdout", text="GET http://127.0.0.1:8123/a\n"))
+    cell = normalise(nb).cells[0]
+    assert cell.outputs[1].evalue == "404, url='http://127.0.0.1:PORT/users/99'"
+    assert cell.outputs[1].traceback[-1] == "File site-packages/aiohttp/x.py:1, in get"
+    assert cell.outputs[-1].text == "GET http://127.0.0.1:PORT/a\n"
+    sanitize = (ROOT / "tests" / "nbval_sanitize.cfg").read_text()
+    assert "regex: 127\\.0\\.0\\.1:\\d+\nreplace: 127.0.0.1:PORT\n" in sanitize  # the same mask as nbval's

@@ -6,9 +6,12 @@
 
 Outputs are kept (they are the lesson's evidence, compared by nbval); what changes from run to run and
 is no lesson goes:
+- fakeapi's port (new on every run) in every text output: `127.0.0.1:PORT`, as nbval masks it;
 - per-run metadata: nbstripout's list (each cell's `metadata.execution` timestamps, `ExecuteTime`,
   `collapsed`, `scrolled`, ..., and the notebook's `metadata.widgets` model state);
 - widget views: the model id (new on every run) goes, the widget's text form (what nbval compares) stays;
+- a stream's consecutive chunks (stdout, stderr) become one output: how a cell's prints are split into
+  messages changes from run to run; JupyterLab shows and saves them as one, and nbval compares them joined;
 - tracebacks (never compared by nbval): ANSI colour codes, and absolute paths made relative
   (`.../lib/python3.14/site-packages/aiohttp/...` -> `site-packages/aiohttp/...`, the stdlib ->
   `lib/python3.14/...`, ipykernel's temporary cell files -> `<cell>`, this repository -> `lab/...`);
@@ -46,7 +49,8 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _PATH = r"(?:[A-Za-z]:)?[/~\\][^\s\"'(),]*?"  # an absolute path's start, up to the part we keep
 TRACEBACK_PATHS = [
-    (re.compile(_PATH + r"[/\\]lib[/\\]python3\.\d+t?[/\\]site-packages[/\\]"), "site-packages/"),
+    # (also a path IPython printed relative to the kernel's folder, such as ../.venv-3.14/lib/...)
+    (re.compile(r"(?:[A-Za-z]:)?[^\s\"'(),]*?[/\\]lib[/\\]python3\.\d+t?[/\\]site-packages[/\\]"), "site-packages/"),
     (re.compile(_PATH + r"[/\\](lib[/\\]python3\.\d+t?[/\\])"), r"\1"),
     (re.compile(_PATH + r"[/\\]ipykernel_\d+[/\\]\d+\.py"), "<cell>"),
     # this repository, wherever it was cloned (greedy: the last folder before one of the repository's own)
@@ -63,12 +67,32 @@ def clean_traceback_line(line: str) -> str:
 
 IGNORED = "nbval-ignore-output"
 ADDRESS = re.compile(r"\b0x[0-9a-f]{8,}\b")
+PORT = re.compile(r"127\.0\.0\.1:\d+")  # fakeapi's port, new on every run; nbval masks it the same way
+MASKED_PORT = "127.0.0.1:PORT"  # what tests/nbval_sanitize.cfg puts in its place
+TEXT_TYPES = ("text/plain", "text/html", "text/markdown")
+
+
+def mask_ports(text: str | list[str]) -> str:
+    return PORT.sub(MASKED_PORT, "".join(text))
 
 
 def clean_shown_text(text: str | list[str]) -> str:
     """An output nbval does not compare (a version-dependent cell's): paths relative, object addresses masked."""
     joined = "".join(text)
     return "\n".join(ADDRESS.sub("0x…", clean_traceback_line(line)) for line in joined.split("\n"))
+
+
+def joined_streams(outputs: list[Any]) -> list[Any]:
+    """The outputs, each run of consecutive chunks of one stream joined into the first of them."""
+    joined: list[Any] = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+        else:
+            joined.append(output)
+    return joined
 
 
 def normalise(nb: Any) -> Any:
@@ -78,6 +102,8 @@ def normalise(nb: Any) -> Any:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        if "outputs" in cell:
+            cell.outputs = joined_streams(cell.outputs)
         if cell.get("execution_count") is not None:
             count += 1
             cell.execution_count = count
@@ -87,8 +113,14 @@ def normalise(nb: Any) -> Any:
             data = output.get("data", {})
             if WIDGET_VIEW in data and "text/plain" in data:
                 del data[WIDGET_VIEW]
+            for kind in TEXT_TYPES:
+                if kind in data:
+                    data[kind] = mask_ports(data[kind])
+            if "text" in output:
+                output["text"] = mask_ports(output["text"])
             if output.get("output_type") == "error":
-                output["traceback"] = [clean_traceback_line(line) for line in output.get("traceback", [])]
+                output["evalue"] = mask_ports(output.get("evalue", ""))
+                output["traceback"] = [mask_ports(clean_traceback_line(line)) for line in output.get("traceback", [])]
             elif IGNORED in cell.get("metadata", {}).get("tags", []):  # never compared: paths and addresses go
                 if "text" in output:
                     output["text"] = clean_shown_text(output["text"])
