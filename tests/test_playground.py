@@ -130,8 +130,8 @@ def test_the_widgets_run_the_same_code_path_as_the_button():
         assert "image/png" in image
         assert not playground.run_button.disabled and playground.stop_button.disabled
 
-        with pytest.raises(ValueError, match=r"latency must be from 0.05 to 1.0 on the sliders, got 2.0"):
-            playground.start(latency=2.0)
+        with pytest.raises(ValueError, match=r"latency must be from 0.05 to 3.0 on the sliders, got 5.0"):
+            playground.start(latency=5.0)
         assert playground.latency.value == 0.05 and not playground.running
 
         playground._click_run(playground.run_button)  # the button's own callback

@@ -51,7 +51,7 @@ class Playground:
         style = {"description_width": "110px"}
         layout = w.Layout(width="420px")
         self.n = w.IntSlider(d.n, min=1, max=50, description="requests", style=style, layout=layout)
-        self.latency = w.FloatSlider(d.latency, min=0.05, max=1.0, step=0.05, description="latency (s)",
+        self.latency = w.FloatSlider(d.latency, min=0.05, max=3.0, step=0.05, description="latency (s)",
                                      style=style, layout=layout)
         self.jitter = w.FloatSlider(d.jitter, min=0.0, max=1.0, step=0.05, description="jitter (s)",
                                     style=style, layout=layout)
