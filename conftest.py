@@ -25,6 +25,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-twice", action="store_true",
                      help="with --nbval: run each notebook's cells a second time in the same kernel, compared "
                           "like the first run (and each session-opening cell twice in a row)")
+    parser.addoption("--learner-copies", action="store_true",
+                     help="run tests/test_learner_copies.py: every lesson's learner copy, top to bottom, exercises "
+                          "unsolved (make test runs it once, in the newest Python's leg)")
 
 
 def _rerun_class() -> Any:

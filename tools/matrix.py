@@ -28,6 +28,11 @@ LEG = ["tests/test_version_claims.py", "tests/test_portability.py", "tests/test_
        *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_exercises_*.py")), "notebooks"]
 
 
+# Once, on the newest Python with a leg (what most learners install): every lesson's learner copy, top to bottom with
+# its exercises skipped. Not on the main venv, where each lesson already runs twice.
+NEWEST_ONLY = ["--learner-copies", "tests/test_learner_copies.py"]
+
+
 def version_of(python: Path | str) -> str:
     out = subprocess.run([str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                          capture_output=True, text=True, check=True)
@@ -39,8 +44,8 @@ def loud(message: str) -> None:
     print(f"\n{bar} matrix: {message} {bar}", flush=True)
 
 
-def leg(version: str) -> str:
-    """Run LEG on Python `version`; return 'passed', 'FAILED' or 'MISSING'."""
+def leg(version: str, newest: bool = False) -> str:
+    """Run LEG (and NEWEST_ONLY if `newest`) on Python `version`; return 'passed', 'FAILED' or 'MISSING'."""
     python = find_python(version)
     if python is None:
         pyenv = os.environ.get("PYENV_ROOT", "~/.pyenv")
@@ -53,7 +58,7 @@ def leg(version: str) -> str:
     if setup.returncode != 0:
         return "FAILED"
     tests = subprocess.run([str(executable(venv_dir, "python")), "-m", "pytest", "-n", "2", "--dist", "loadscope",
-                            *LEG], cwd=ROOT)
+                            *LEG, *(NEWEST_ONLY if newest else [])], cwd=ROOT)
     return "passed" if tests.returncode == 0 else "FAILED"
 
 
@@ -64,12 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     main_version = version_of(executable(args.main_venv, "python")) if args.main_venv else None
     results: dict[str, str] = {}
+    legs = [v for v in args.versions if v != main_version]
+    newest = max(legs, key=lambda v: tuple(map(int, v.split("."))), default=None)
     for version in args.versions:
         if version == main_version:
             results[version] = f"the whole suite, in {args.main_venv.name} (its result is above)"
             continue
         started = time.monotonic()
-        outcome = leg(version)
+        outcome = leg(version, newest=version == newest)
         results[version] = outcome if outcome == "MISSING" else f"{outcome} in {time.monotonic() - started:.0f} s"
     strict = os.environ.get("CI", "") not in {"", "0", "false"} or os.environ.get("REQUIRE_PYTHONS") == "1"
     loud("; ".join(f"Python {v}: {r}" for v, r in results.items()))
