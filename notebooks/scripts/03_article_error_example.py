@@ -27,7 +27,7 @@ async def fail(delay):
 
 async def main():
     try:
-        await asyncio.gather(succeed("first", 0.3), fail(0.1), succeed("second", 0.2))
+        await asyncio.gather(succeed("first", 0.6), fail(0.1), succeed("second", 0.5))
     except ValueError as exc:
         print(f"main() caught: {exc}")
     print("main() returns; still running:", sorted(name for name in ("first", "second") if name not in fate))
