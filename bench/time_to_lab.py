@@ -50,14 +50,26 @@ def answers(url: str) -> bool:
         return False
 
 
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
+    """Stop make and everything it started (its process group), and wait until all of it has exited:
+    make itself exits at once, while the Jupyter server it started is still writing into the clone."""
+    if group_alive(process.pid):
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    deadline = time.monotonic() + 20
+    while group_alive(process.pid) and time.monotonic() < deadline:
+        process.poll()  # reaps make once it exits (else it would keep the group alive as a zombie)
+        time.sleep(0.1)
+    if group_alive(process.pid):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def one_run(what: str, cache: str, installer: str, rev: str | None, log: Path) -> float:
