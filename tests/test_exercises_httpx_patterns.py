@@ -141,7 +141,7 @@ def test_correct_answers_pass(right):
     (wrong_keys, "your dashboard has no 'profile'"),
     (blocking_pause_in_each, ("a blocking call held the event loop", "await asyncio.sleep")),
     (profile_left_running, ("profile_left_running returned while work it started was still running",
-                            "GET /users/4?delay=0.3", "1 task(s) it started had not finished")),
+                            "GET /users/4?delay=0.6", "1 task(s) it started had not finished")),
     (swallows_the_error, ("swallows_the_error raised RuntimeError: dashboard unavailable",
                           "it should raise httpx.HTTPStatusError")),
     (not_async, "not_async should be defined with `async def`"),

@@ -27,7 +27,7 @@ from lab.journal import label
 USER_ID = 4
 PARTS = {"profile": "/users/{id}", "orders": "/users/{id}/orders", "settings": "/users/{id}/settings"}
 # Fixed latencies, so the parts finish in another order (orders, settings, profile) than they are asked.
-DELAYS = {"profile": "0.3", "orders": "0.1", "settings": "0.2"}
+DELAYS = {"profile": "0.6", "orders": "0.4", "settings": "0.5"}  # the shortest is what a stall must beat to fool the overlap rule
 
 
 def part_paths(user_id: int = USER_ID) -> dict[str, str]:
