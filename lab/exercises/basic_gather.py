@@ -27,7 +27,8 @@ from lab.journal import label
 USER_ID = 4
 PARTS = {"profile": "/users/{id}", "orders": "/users/{id}/orders", "settings": "/users/{id}/settings"}
 # Fixed latencies, so the parts finish in another order (orders, settings, profile) than they are asked.
-DELAYS = {"profile": "0.6", "orders": "0.4", "settings": "0.5"}  # the shortest is what a stall must beat to fool the overlap rule
+# The shortest (orders) is how long a stall of the learner's kernel may last before a gather looks unoverlapped.
+DELAYS = {"profile": "0.6", "orders": "0.4", "settings": "0.5"}
 
 
 def part_paths(user_id: int = USER_ID) -> dict[str, str]:
