@@ -126,11 +126,23 @@ def wait_until(condition: Any, seconds: float, page: Any) -> bool:
     return False
 
 
+def open_page(browser: Any, url: str, notebook: str, workspace: str) -> Any:
+    """A new page on `notebook`, in a workspace of its own, reset: nothing restored from an earlier page."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/workspaces/{workspace}/tree/{notebook}?reset")
+    return page
+
+
+def wait_for_kernel(page: Any, url: str, notebook: str) -> None:
+    """Until the notebook is shown and the server says its kernel is idle (a minute at most for each)."""
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    assert wait_until(lambda: kernel_idle(url, notebook), 60, page), "the notebook's kernel did not start"
+
+
 def run_all_cells(page: Any, url: str, notebook: str, timeout_s: float = 150) -> None:
     """Wait for the kernel, clear the committed outputs, Run All Cells, wait until every cell ran."""
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    wait_for_kernel(page, url, notebook)
     assert page.locator(".jp-NotebookPanel").count() == 1, "the workspace restored other notebooks"
-    assert wait_until(lambda: kernel_idle(url, notebook), 60, page), "the notebook's kernel did not start"
     menu(page, "Edit", "Clear Outputs of All Cells")
     page.wait_for_function("!document.querySelector('.jp-Notebook .jp-OutputArea-output')", timeout=10_000)
     # On a loaded machine a menu click can land before the menu is ready: try again until cells start.
@@ -192,9 +204,7 @@ def unexpected_errors(notebook: dict[str, Any]) -> list[tuple[int, str]]:
 
 
 def open_and_run(browser: Any, url: str, notebook: str) -> Any:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    # A workspace of its own, reset: only this notebook open, nothing restored from an earlier page.
-    page.goto(f"{url}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset")
+    page = open_page(browser, url, notebook, workspace=Path(notebook).stem)
     try:
         run_all_cells(page, url, notebook)
     except BaseException:
@@ -274,11 +284,9 @@ def test_stop_ends_a_cell_awaiting_hanging_requests(browser: Any, jupyterlab: tu
     url, folder = jupyterlab
     notebook = "stop_a_hanging_cell.ipynb"
     (folder / notebook).write_text(json.dumps(STOP_NOTEBOOK))
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{url}/lab/workspaces/stop/tree/{notebook}?reset")
+    page = open_page(browser, url, notebook, workspace="stop")
     try:
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        assert wait_until(lambda: kernel_idle(url, notebook), 60, page), "the notebook's kernel did not start"
+        wait_for_kernel(page, url, notebook)
         for _ in range(3):  # a menu click can land before the menu is ready on a loaded machine
             menu(page, "Run", "Run All Cells")
             if wait_until(lambda: prompts(page)[-1:] == ["[*]:"] and prompts(page)[0] not in ("[ ]:", "[*]:"),
@@ -333,11 +341,9 @@ def test_stop_in_a_new_notebook_of_the_learners_lab_with_nothing_to_dismiss(brow
     notebook = "my-lab/stop_in_my_own_notebook.ipynb"
     (make_lab.checkout / notebook).write_text(json.dumps(NEW_NOTEBOOK))
     url = make_lab.url
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{url}/lab/workspaces/mine/tree/{notebook}?reset")
+    page = open_page(browser, url, notebook, workspace="mine")
     try:
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        assert wait_until(lambda: kernel_idle(url, notebook), 60, page), "the notebook's kernel did not start"
+        wait_for_kernel(page, url, notebook)
         page.wait_for_timeout(3000)  # the news question, when asked, comes a moment after the page
         screenshot(page, "learner_lab_first_start")
         assert page.locator(".jp-Dialog, .jp-toast-message").count() == 0, "something asks the learner to dismiss it"
@@ -433,11 +439,9 @@ def test_a_check_fails_then_passes_in_the_learners_own_copy(browser: Any, make_l
     check = "lab.exercises.start_here.check_todo_title"
     assert check not in checks_passed(my_lab)
     url = make_lab.url
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{url}/lab/workspaces/exercise/tree/{notebook}?reset")
+    page = open_page(browser, url, notebook, workspace="exercise")
     try:
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        assert wait_until(lambda: kernel_idle(url, notebook), 60, page), "the notebook's kernel did not start"
+        wait_for_kernel(page, url, notebook)
         # JupyterLab renders a long notebook's cells a few at a time: wait until the two needed are there.
         exercise = page.locator(".jp-CodeCell", has_text="await check_todo_title(todo_title)")
         progress_map = page.locator(".jp-CodeCell", has_text="lab.progress.show()")
@@ -479,8 +483,7 @@ def test_a_glossary_link_in_a_lesson_opens_the_glossary_at_its_term(browser: Any
     """A learner clicks a glossary link in lesson 00's rendered text: docs/glossary.md opens in
     JupyterLab's markdown viewer, scrolled to the linked term's heading."""
     url = make_lab.url
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{url}/lab/workspaces/glossary/tree/my-lab/00_start_here.ipynb?reset")
+    page = open_page(browser, url, "my-lab/00_start_here.ipynb", workspace="glossary")
     try:
         page.wait_for_selector(".jp-Notebook .jp-RenderedMarkdown", timeout=60_000)
         # The server rewrites the link (to /files/docs/glossary.md?_xsrf=...#term): the term is its fragment.
