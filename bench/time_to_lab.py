@@ -18,58 +18,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from localhost import answers, free_port, stop_session  # noqa: E402  (the tests' helpers for local servers)
+
 DEADLINE = {"lab": 900.0, "test": 5400.0}  # seconds: a cold install is slow, CI's limit is 90 minutes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except urllib.error.HTTPError as error:
-        error.close()  # or Python 3.14 warns when it is collected
-        return False
-    except OSError:
-        return False
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop make and everything it started (its process group), and wait until all of it has exited:
-    make itself exits at once, while the Jupyter server it started is still writing into the clone."""
-    if group_alive(process.pid):
-        os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    while group_alive(process.pid) and time.monotonic() < deadline:
-        process.poll()  # reaps make once it exits (else it would keep the group alive as a zombie)
-        time.sleep(0.1)
-    if group_alive(process.pid):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
 
 
 def one_run(what: str, cache: str, installer: str, rev: str | None, log: Path) -> float:
@@ -104,7 +64,7 @@ def one_run(what: str, cache: str, installer: str, rev: str | None, log: Path) -
                         time.sleep(0.1)
                     return time.monotonic() - started
                 finally:
-                    stop(process)
+                    stop_session(process)
             done = subprocess.run(["make", "test"], cwd=clone, env=env, stdout=out, stderr=subprocess.STDOUT,
                                   timeout=DEADLINE[what])
             seconds = time.monotonic() - started

@@ -87,15 +87,27 @@ class MakeLab:
         self.process = None
 
 
-def stop_session(process: subprocess.Popen[bytes]) -> None:
-    """End `process`, started with start_new_session=True, and everything in its session."""
-    if process.poll() is None:
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop_session(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """End `process`, started with start_new_session=True, and everything in its session, and wait until
+    all of it has exited: `make lab` exits at once while the Jupyter server it started is still writing
+    into its folder, which then could not be removed."""
+    if _group_alive(process.pid):
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    deadline = time.monotonic() + timeout
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        process.poll()  # reaps the leader once it exits (a zombie would keep the group alive)
+        time.sleep(0.1)
+    if _group_alive(process.pid):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 # What the learner's copy of a lesson must be (lab_setup/workspace.py), checked from the outside.
